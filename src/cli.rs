@@ -1,0 +1,158 @@
+//! What every chapter program shares: `--help`, argument errors, exit codes, and
+//! starting a second copy of itself as a child process.
+//!
+//! The programs follow the conventions of Kerrisk's TLPI programs: a header comment that
+//! says what the program demonstrates, `--help` that says the same on the terminal, a
+//! message naming what was wrong on bad input, and an exit code a script can test:
+//!
+//! | exit code | meaning                                            |
+//! |-----------|----------------------------------------------------|
+//! | 0         | the demonstration ran                              |
+//! | 1         | a system call failed (the message names it)        |
+//! | 2         | the command line was wrong (the message says how)  |
+//!
+//! Where the C program calls `fork` and lets the child carry on in the same code, these
+//! programs start themselves again with a *role* argument (see [`child_command`]). `fork`
+//! without `exec` is only sound in a process that has a single thread, which a library
+//! cannot promise; fork-and-exec of the same binary is always sound, and it is exactly
+//! what a shell does for every pipeline.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::process::{Command, ExitCode};
+
+use crate::error::Error;
+
+/// Why a program stopped early.
+#[derive(Debug)]
+pub enum Failure {
+    /// The command line was wrong: exit code 2, with a pointer to `--help`.
+    Usage(String),
+    /// The demonstration itself failed: exit code 1.
+    Runtime(Box<dyn std::error::Error>),
+}
+
+impl<E: std::error::Error + 'static> From<E> for Failure {
+    fn from(err: E) -> Self {
+        Failure::Runtime(Box::new(err))
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Usage(message) => f.write_str(message),
+            Failure::Runtime(err) => err.fmt(f),
+        }
+    }
+}
+
+/// The command-line arguments after the program name, consumed as the program reads them.
+#[derive(Debug)]
+pub struct Args {
+    rest: VecDeque<String>,
+}
+
+impl Args {
+    /// Arguments taken from `args`, for programs and tests that build their own.
+    pub fn from_vec(args: Vec<String>) -> Self {
+        Args { rest: args.into() }
+    }
+
+    /// The next argument, if any. Options other than `--help` are not part of any
+    /// program's interface, so anything starting with `-` is refused as a usage error.
+    pub fn next_arg(&mut self) -> Result<Option<String>, Failure> {
+        match self.rest.pop_front() {
+            Some(arg) if arg.starts_with('-') && arg != "-" => {
+                Err(Failure::Usage(format!("unknown option '{arg}'")))
+            }
+            other => Ok(other),
+        }
+    }
+
+    /// Fails with a usage error if any argument is left unread.
+    pub fn finish(mut self) -> Result<(), Failure> {
+        match self.next_arg()? {
+            Some(arg) => Err(Failure::Usage(format!("unexpected argument '{arg}'"))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Runs a chapter program: answers `--help` with `help`, otherwise calls `body` with the
+/// arguments and turns its outcome into an exit code and, on failure, one line on stderr
+/// that starts with the program's `name`.
+pub fn run(name: &str, help: &str, body: impl FnOnce(Args) -> Result<(), Failure>) -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|arg| arg == "--help" || arg == "-h") {
+        print!("{help}");
+        return ExitCode::SUCCESS;
+    }
+    match body(Args::from_vec(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("{name}: {message}\nTry '{name} --help' for more information.");
+            ExitCode::from(2)
+        }
+        Err(Failure::Runtime(err)) => {
+            eprintln!("{name}: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A command that starts this same program again with `role` as its first argument,
+/// ready for the caller to attach pipes or descriptors to it before spawning.
+pub fn child_command(role: &str) -> Result<Command, Error> {
+    let exe = std::env::current_exe().map_err(|e| Error::from_io("current_exe", "self", e))?;
+    let mut command = Command::new(exe);
+    command.arg(role);
+    Ok(command)
+}
+
+/// Starts `command`, naming `role` in the error if the start fails.
+pub fn spawn(command: &mut Command, role: &str) -> Result<std::process::Child, Error> {
+    command
+        .spawn()
+        .map_err(|e| Error::from_io("fork+exec", role, e))
+}
+
+/// Waits for `child` and turns anything but a successful exit into an [`Error`] that says
+/// which `role` failed and how.
+pub fn wait_success(mut child: std::process::Child, role: &str) -> Result<(), Error> {
+    let status = child
+        .wait()
+        .map_err(|e| Error::from_io("waitpid", role, e))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "waitpid",
+            role,
+            format!("child process ended with {status}"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Args {
+        Args::from_vec(list.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn finish_refuses_leftovers() {
+        let err = args(&["extra"]).finish().unwrap_err();
+        assert_eq!(err.to_string(), "unexpected argument 'extra'");
+        assert!(args(&[]).finish().is_ok());
+    }
+
+    #[test]
+    fn unknown_options_are_usage_errors() {
+        let err = args(&["--frobnicate"]).next_arg().unwrap_err();
+        assert!(matches!(err, Failure::Usage(_)));
+        assert_eq!(err.to_string(), "unknown option '--frobnicate'");
+    }
+}

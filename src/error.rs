@@ -1,0 +1,163 @@
+//! The crate's one error type: which call failed, on what, and why.
+//!
+//! Every fallible function of the library returns [`Result<T>`]. An [`Error`] names the
+//! system call (or library operation) that failed, the object it was applied to (a pipe,
+//! a path, an IPC key or identifier) and the cause: either the `errno` the kernel returned
+//! or a description of an argument the library refused before making any call.
+//!
+//! ```text
+//! write(pipe): Broken pipe (EPIPE)
+//! write(pipe): 5000 bytes cannot be written atomically: PIPE_BUF is 4096
+//! ```
+
+use std::fmt;
+use std::io;
+
+pub use nix::errno::Errno;
+
+/// What went wrong, beneath the call and the object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cause {
+    /// The kernel refused the call with this `errno`.
+    Os(Errno),
+    /// The library refused the arguments before any system call was made.
+    Invalid(String),
+}
+
+/// A failed operation: the call, the object it was applied to, and the [`Cause`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    call: &'static str,
+    object: String,
+    cause: Cause,
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An error returned by the kernel: `call` failed on `object` with `errno`.
+    pub fn os(call: &'static str, object: impl Into<String>, errno: Errno) -> Self {
+        Error {
+            call,
+            object: object.into(),
+            cause: Cause::Os(errno),
+        }
+    }
+
+    /// Arguments the library refused before making `call` on `object`.
+    pub fn invalid(
+        call: &'static str,
+        object: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Error {
+            call,
+            object: object.into(),
+            cause: Cause::Invalid(reason.into()),
+        }
+    }
+
+    /// Wraps a [`std::io::Error`] that came from `call` on `object`.
+    ///
+    /// An error that carries an OS error number keeps it as an [`Errno`]; any other
+    /// becomes [`Cause::Invalid`] with the error's own message.
+    pub fn from_io(call: &'static str, object: impl Into<String>, err: io::Error) -> Self {
+        match err.raw_os_error() {
+            Some(code) => Error::os(call, object, Errno::from_raw(code)),
+            None => Error::invalid(call, object, err.to_string()),
+        }
+    }
+
+    /// The name of the call that failed, such as `"write"` or `"msgrcv"`.
+    pub fn call(&self) -> &'static str {
+        self.call
+    }
+
+    /// What the call was applied to, such as `"pipe"`, a path or `"id=3"`.
+    pub fn object(&self) -> &str {
+        &self.object
+    }
+
+    /// Why it failed.
+    pub fn cause(&self) -> &Cause {
+        &self.cause
+    }
+
+    /// The `errno` the kernel returned, if the kernel was the one to refuse.
+    pub fn errno(&self) -> Option<Errno> {
+        match self.cause {
+            Cause::Os(errno) => Some(errno),
+            Cause::Invalid(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}({}): ", self.call, self.object)?;
+        match &self.cause {
+            // `Errno`'s Debug form is its symbolic name (`EPIPE`), which is what a reader
+            // looks up in the man page's ERRORS section.
+            Cause::Os(errno) => write!(f, "{} ({:?})", errno.desc(), errno),
+            Cause::Invalid(reason) => f.write_str(reason),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Lets library errors flow into code that speaks `std::io`: the `errno` is kept as the
+/// raw OS error, the call and object stay in the message.
+impl From<Error> for io::Error {
+    fn from(err: Error) -> io::Error {
+        match err.cause {
+            Cause::Os(errno) => io::Error::new(io::Error::from(errno).kind(), err),
+            Cause::Invalid(_) => io::Error::new(io::ErrorKind::InvalidInput, err),
+        }
+    }
+}
+
+/// Names the call and the object behind a [`std::io::Result`], turning it into the crate's
+/// [`Result`]: `writer.write_all(b"hi").context("write", "pipe")?`.
+pub trait Context<T> {
+    /// Converts the error, if any, with [`Error::from_io`].
+    fn context(self, call: &'static str, object: impl Into<String>) -> Result<T>;
+}
+
+impl<T> Context<T> for io::Result<T> {
+    fn context(self, call: &'static str, object: impl Into<String>) -> Result<T> {
+        self.map_err(|err| Error::from_io(call, object, err))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_call_object_description_and_symbol() {
+        let err = Error::os("write", "pipe", Errno::EPIPE);
+        assert_eq!(err.to_string(), "write(pipe): Broken pipe (EPIPE)");
+        assert_eq!(err.errno(), Some(Errno::EPIPE));
+    }
+
+    #[test]
+    fn invalid_arguments_have_no_errno() {
+        let err = Error::invalid("write", "pipe", "too long");
+        assert_eq!(err.to_string(), "write(pipe): too long");
+        assert_eq!(err.errno(), None);
+    }
+
+    #[test]
+    fn io_errors_keep_their_errno() {
+        let err = Error::from_io("read", "pipe", io::Error::from_raw_os_error(libc::EINTR));
+        assert_eq!(err.errno(), Some(Errno::EINTR));
+        let back: io::Error = err.into();
+        assert_eq!(back.kind(), io::ErrorKind::Interrupted);
+        assert_eq!(
+            back.to_string(),
+            "read(pipe): Interrupted system call (EINTR)"
+        );
+    }
+}

@@ -1,0 +1,19 @@
+//! # apue_ipc
+//!
+//! Safe, owning Rust wrappers for the single-host Unix IPC mechanisms of chapter 15 of
+//! *Advanced Programming in the UNIX Environment*, written as the library behind an
+//! executable book: every chapter of the book is backed by one module here and by a
+//! program in `chapters/` whose real output the book prints.
+//!
+//! | mechanism | module   | man pages                |
+//! |-----------|----------|--------------------------|
+//! | pipes     | [`pipe`] | pipe(2), pipe(7)         |
+//!
+//! Every fallible call returns [`Result`], whose [`Error`] names the call that failed, the
+//! object it was applied to and the `errno`, as in `write(pipe): Broken pipe (EPIPE)`.
+
+pub mod cli;
+pub mod error;
+pub mod pipe;
+
+pub use error::{Context, Error, Result};

@@ -1,0 +1,161 @@
+//! The book's structure: every include resolves, every chapter program's output is shown
+//! through its snapshot (never pasted), and SUMMARY.md lists every page.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+#[path = "../build/mdbook_links.rs"]
+mod mdbook_links;
+
+/// The header insta writes above a snapshot's content (`omit_expression`), so the book
+/// includes a snapshot from this line on: `{{#include ../chapters/snapshots/x.snap:4:}}`.
+const SNAPSHOT_BODY_LINE: usize = 4;
+
+fn pages() -> Vec<PathBuf> {
+    fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                found.push(path);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(Path::new("book"), &mut found);
+    found.sort();
+    found
+}
+
+fn bin_names() -> Vec<String> {
+    let manifest = fs::read_to_string("Cargo.toml").unwrap();
+    let mut names = Vec::new();
+    let mut in_bin = false;
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_bin = line == "[[bin]]";
+        } else if in_bin {
+            if let Some(name) = line.strip_prefix("name = ") {
+                names.push(name.trim_matches('"').to_string());
+            }
+        }
+    }
+    names
+}
+
+#[test]
+fn every_include_resolves() {
+    let mut failures = Vec::new();
+    for page in pages() {
+        match mdbook_links::expand_file(&page) {
+            Ok(expanded) => {
+                if expanded.text.contains("{{#include") || expanded.text.contains("{{#rustdoc") {
+                    failures.push(format!(
+                        "{}: a directive was left unexpanded",
+                        page.display()
+                    ));
+                }
+            }
+            Err(e) => failures.push(e),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every program, listing and exercise is shown somewhere in the book: a file that no page
+/// includes is either dead or a demonstration the reader never sees.
+#[test]
+fn every_listing_is_in_the_book() {
+    let mut included = BTreeSet::new();
+    for page in pages() {
+        let expanded = mdbook_links::expand_file(&page).unwrap();
+        for file in expanded.included {
+            included.insert(fs::canonicalize(&file).unwrap());
+        }
+    }
+    for dir in ["chapters", "examples", "exercises"] {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "rs") {
+                assert!(
+                    included.contains(&fs::canonicalize(&path).unwrap()),
+                    "{} is not included by any page of the book",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn output_blocks_are_snapshots_not_pasted_text() {
+    let mut shown = BTreeSet::new();
+    for page in pages() {
+        let text = fs::read_to_string(&page).unwrap();
+        for (index, line) in text.lines().enumerate() {
+            let at = format!("{}:{}", page.display(), index + 1);
+            assert!(
+                !line.starts_with("$ cargo run --bin"),
+                "{at}: program output is pasted; include its snapshot instead:\n\
+                 {{{{#include ../chapters/snapshots/NAME.snap:{SNAPSHOT_BODY_LINE}:}}}}"
+            );
+            let Some(start) = line.find("{{#include ") else {
+                continue;
+            };
+            let directive = &line[start + "{{#include ".len()..];
+            let target = directive.split("}}").next().unwrap().trim();
+            let Some((file, selector)) = target.split_once(".snap:") else {
+                continue;
+            };
+            assert_eq!(
+                selector,
+                format!("{SNAPSHOT_BODY_LINE}:"),
+                "{at}: a snapshot is included from line {SNAPSHOT_BODY_LINE} on"
+            );
+            let snap = page.parent().unwrap().join(format!("{file}.snap"));
+            let content = fs::read_to_string(&snap).unwrap_or_else(|e| panic!("{at}: {e}"));
+            let header: Vec<&str> = content.lines().take(SNAPSHOT_BODY_LINE - 1).collect();
+            assert_eq!(header.first(), Some(&"---"), "{}: header", snap.display());
+            assert_eq!(header.last(), Some(&"---"), "{}: header", snap.display());
+            shown.insert(snap.file_stem().unwrap().to_string_lossy().into_owned());
+        }
+    }
+    for bin in bin_names() {
+        assert!(
+            shown.contains(&bin),
+            "no chapter shows the output of `{bin}`: include chapters/snapshots/{bin}.snap"
+        );
+    }
+}
+
+#[test]
+fn summary_lists_every_page() {
+    let summary = fs::read_to_string("book/SUMMARY.md").unwrap();
+    let linked: BTreeSet<String> = summary
+        .split("](")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
+        .filter(|link| !link.is_empty())
+        .map(str::to_string)
+        .collect();
+    for link in &linked {
+        assert!(
+            Path::new("book").join(link).is_file(),
+            "SUMMARY.md links to missing {link}"
+        );
+    }
+    for page in pages() {
+        let relative = page
+            .strip_prefix("book")
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            relative == "SUMMARY.md" || linked.contains(&relative),
+            "{relative} is not listed in SUMMARY.md"
+        );
+    }
+}

@@ -1,0 +1,309 @@
+//! Book tooling, so that a reader needs nothing but cargo.
+//!
+//! - `cargo xtask serve [ARGS]`: build the book, serve it on http://localhost:3000, rebuild
+//!   on every change, and open it in a browser. ARGS go to `mdbook serve` (`--port 8000`).
+//! - `cargo xtask build`: build the HTML book into `target/book`, and fail on any warning
+//!   or error from mdBook, on a directive left unexpanded, or on a broken internal link,
+//!   anchor or image.
+//!
+//! Both use mdBook at the pinned version below. If `mdbook` on the PATH is another version
+//! (or missing), the pinned one is installed once with `cargo install --locked` into
+//! `$CARGO_HOME/apue-ipc/mdbook-<version>`, beside and not over any mdBook you have.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+// Only the errors are of use here; the expanded text is what build.rs feeds skeptic.
+#[allow(dead_code)]
+#[path = "../../build/mdbook_links.rs"]
+mod mdbook_links;
+
+const MDBOOK_VERSION: &str = "0.5.4";
+
+const HELP: &str = "\
+Usage: cargo xtask <command>
+
+Commands:
+  serve [ARGS]  build the book, serve it at http://localhost:3000 and open it;
+                ARGS are passed to `mdbook serve` (for example --port 8000)
+  build         build the book into target/book and check it: no mdBook warning,
+                no unexpanded {{#include}}, no broken internal link or image
+  help          print this help
+";
+
+type Result<T, E = String> = std::result::Result<T, E>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let outcome = match args.first().map(String::as_str) {
+        Some("serve") => serve(&args[1..]),
+        Some("build") if args.len() == 1 => build(),
+        Some("help" | "--help" | "-h") => {
+            print!("{HELP}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command or argument '{other}'\n\n{HELP}")),
+        None => Err(format!("no command given\n\n{HELP}")),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: the parent of this crate's directory.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives inside the workspace")
+        .to_path_buf()
+}
+
+fn serve(args: &[String]) -> Result<()> {
+    let mdbook = mdbook()?;
+    let mut command = Command::new(mdbook);
+    command.arg("serve").args(args).current_dir(root());
+    if !args.iter().any(|a| a == "--open" || a == "-o") && env::var_os("CI").is_none() {
+        command.arg("--open");
+    }
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run mdbook: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("mdbook serve ended with {status}"))
+    }
+}
+
+fn build() -> Result<()> {
+    let root = root();
+    check_includes(&root.join("book"))?;
+    let mdbook = mdbook()?;
+    let output = Command::new(mdbook)
+        .arg("build")
+        .current_dir(&root)
+        .output()
+        .map_err(|e| format!("cannot run mdbook: {e}"))?;
+    let log = String::from_utf8_lossy(&output.stderr);
+    eprint!("{log}");
+    if !output.status.success() {
+        return Err(format!("mdbook build ended with {}", output.status));
+    }
+    let complaints: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains("WARN") || line.contains("ERROR"))
+        .collect();
+    if !complaints.is_empty() {
+        return Err(format!(
+            "mdbook build reported {} warning(s) or error(s):\n{}",
+            complaints.len(),
+            complaints.join("\n")
+        ));
+    }
+    let html = root.join("target/book");
+    let problems = check_html(&html)?;
+    if !problems.is_empty() {
+        return Err(format!(
+            "the built book has {} problem(s):\n{}",
+            problems.len(),
+            problems.join("\n")
+        ));
+    }
+    println!(
+        "book built and checked: {}",
+        html.join("index.html").display()
+    );
+    Ok(())
+}
+
+/// Expands every page's includes the strict way (see build/mdbook_links.rs): mdBook
+/// itself renders a misspelt anchor as an empty listing without a word.
+fn check_includes(book: &Path) -> Result<()> {
+    let mut pages = Vec::new();
+    collect(book, "md", &mut pages)?;
+    let errors: Vec<String> = pages
+        .iter()
+        .filter_map(|page| mdbook_links::expand_file(page).err())
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("unresolved includes:\n{}", errors.join("\n")))
+    }
+}
+
+/// Returns a path to mdBook at the pinned version, installing it if needed.
+fn mdbook() -> Result<PathBuf> {
+    let on_path = PathBuf::from("mdbook");
+    if version_of(&on_path).as_deref() == Some(MDBOOK_VERSION) {
+        return Ok(on_path);
+    }
+    let cargo_home = env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")))
+        .ok_or("neither CARGO_HOME nor HOME is set")?;
+    let install_root = cargo_home
+        .join("apue-ipc")
+        .join(format!("mdbook-{MDBOOK_VERSION}"));
+    let private = install_root.join("bin").join("mdbook");
+    if version_of(&private).as_deref() == Some(MDBOOK_VERSION) {
+        return Ok(private);
+    }
+    eprintln!(
+        "xtask: installing mdBook {MDBOOK_VERSION} into {} with `cargo install --locked`.\n\
+         xtask: this happens once and takes a few minutes (about 6 on 2 cores).",
+        install_root.display()
+    );
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["install", "mdbook", "--locked", "--version", MDBOOK_VERSION])
+        .arg("--root")
+        .arg(&install_root)
+        .status()
+        .map_err(|e| format!("cannot run cargo install: {e}"))?;
+    if !status.success() {
+        return Err(format!("cargo install mdbook ended with {status}"));
+    }
+    match version_of(&private) {
+        Some(version) if version == MDBOOK_VERSION => Ok(private),
+        other => Err(format!(
+            "{} reports version {other:?} after installing {MDBOOK_VERSION}",
+            private.display()
+        )),
+    }
+}
+
+/// The version `mdbook --version` reports (`mdbook v0.5.4`), or None if it cannot run.
+fn version_of(mdbook: &Path) -> Option<String> {
+    let output = Command::new(mdbook).arg("--version").output().ok()?;
+    let text = String::from_utf8(output.stdout).ok()?;
+    let version = text.trim().strip_prefix("mdbook v")?;
+    Some(version.to_string())
+}
+
+/// Checks every HTML page under `dir`: no mdBook directive left in the text, and every
+/// relative `href` or `src` names an existing file and, with a fragment, an existing id.
+fn check_html(dir: &Path) -> Result<Vec<String>> {
+    let mut pages = Vec::new();
+    collect(dir, "html", &mut pages)?;
+    if pages.is_empty() {
+        return Err(format!("no HTML pages in {}", dir.display()));
+    }
+    let mut ids: BTreeMap<PathBuf, BTreeSet<String>> = BTreeMap::new();
+    let mut texts = BTreeMap::new();
+    for page in &pages {
+        let text = fs::read_to_string(page).map_err(|e| format!("{}: {e}", page.display()))?;
+        ids.insert(
+            page.clone(),
+            attribute_values(&text, "id").into_iter().collect(),
+        );
+        texts.insert(page.clone(), text);
+    }
+    let mut problems = Vec::new();
+    for (page, text) in &texts {
+        let name = page.strip_prefix(dir).unwrap_or(page).display().to_string();
+        if text.contains("{{#") {
+            problems.push(format!(
+                "{name}: contains an unexpanded {{{{#...}}}} directive"
+            ));
+        }
+        // 404.html is served for any missing path, so its links are absolute on purpose.
+        if name == "404.html" {
+            continue;
+        }
+        let mut links = attribute_values(text, "href");
+        links.extend(attribute_values(text, "src"));
+        for link in links {
+            if let Some(problem) = check_link(dir, page, &link, &ids) {
+                problems.push(format!("{name}: {problem}"));
+            }
+        }
+    }
+    Ok(problems)
+}
+
+fn check_link(
+    dir: &Path,
+    page: &Path,
+    link: &str,
+    ids: &BTreeMap<PathBuf, BTreeSet<String>>,
+) -> Option<String> {
+    let external = ["http://", "https://", "mailto:", "javascript:", "data:"];
+    if link.is_empty() || external.iter().any(|scheme| link.starts_with(scheme)) {
+        return None;
+    }
+    let (path, fragment) = match link.split_once('#') {
+        Some((path, fragment)) => (path, Some(fragment)),
+        None => (link, None),
+    };
+    let path = path.split('?').next().unwrap_or(path);
+    let target = if path.is_empty() {
+        page.to_path_buf()
+    } else if let Some(absolute) = path.strip_prefix('/') {
+        dir.join(absolute)
+    } else {
+        page.parent().unwrap_or(dir).join(path)
+    };
+    let target = normalize(&target);
+    let target = if target.is_dir() {
+        target.join("index.html")
+    } else {
+        target
+    };
+    if !target.is_file() {
+        return Some(format!("broken link {link}"));
+    }
+    match (fragment, ids.get(&target)) {
+        (Some(fragment), Some(known)) if !fragment.is_empty() && !known.contains(fragment) => {
+            Some(format!("link {link}: no element with id \"{fragment}\""))
+        }
+        _ => None,
+    }
+}
+
+/// Resolves `.` and `..` without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The values of every `name="..."` attribute in `html`.
+fn attribute_values(html: &str, name: &str) -> Vec<String> {
+    let pattern = format!(" {name}=\"");
+    html.match_indices(&pattern)
+        .filter_map(|(at, _)| {
+            let start = at + pattern.len();
+            let end = html[start..].find('"')? + start;
+            Some(html[start..end].replace("&amp;", "&"))
+        })
+        .collect()
+}
+
+fn collect(dir: &Path, extension: &str, found: &mut Vec<PathBuf>) -> Result<()> {
+    let entries = fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.is_dir() {
+            collect(&path, extension, found)?;
+        } else if path.extension().is_some_and(|e| e == extension) {
+            found.push(path);
+        }
+    }
+    Ok(())
+}

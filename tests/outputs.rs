@@ -20,7 +20,7 @@ use std::thread;
 
 /// The path of a chapter program that cargo built for this test.
 macro_rules! bin {
-    ($name:literal) => {
+    ($name:expr) => {
         Program {
             name: $name,
             path: env!(concat!("CARGO_BIN_EXE_", $name)),
@@ -90,26 +90,41 @@ impl Program {
     }
 }
 
-const PIPE: Program = bin!("pipe");
+/// The checks every chapter program gets: its output is the snapshot `NAME.snap` that the
+/// book includes, 100 runs (8 at a time) print the same, `--help` prints a usage line and
+/// exits with 0, and an unexpected argument gets a usage error (snapshot
+/// `NAME-bad-argument.snap`). Programs with more to check get more tests beside these.
+macro_rules! chapter_program {
+    ($name:ident) => {
+        mod $name {
+            use super::*;
 
-#[test]
-fn pipe_output() {
-    PIPE.snapshot("pipe", &[]);
+            const PROGRAM: Program = bin!(stringify!($name));
+
+            #[test]
+            fn output() {
+                PROGRAM.snapshot(stringify!($name), &[]);
+            }
+
+            #[test]
+            fn is_deterministic() {
+                PROGRAM.assert_deterministic(&[], 100, 8);
+            }
+
+            #[test]
+            fn answers_help() {
+                let help = PROGRAM.transcript(&["--help"]);
+                let usage = format!("\nUsage: {}", stringify!($name));
+                assert!(help.contains(&usage), "{help}");
+                assert!(!help.contains("[exit status"), "{help}");
+            }
+
+            #[test]
+            fn rejects_bad_arguments() {
+                PROGRAM.snapshot(concat!(stringify!($name), "-bad-argument"), &["bogus"]);
+            }
+        }
+    };
 }
 
-#[test]
-fn pipe_is_deterministic() {
-    PIPE.assert_deterministic(&[], 100, 8);
-}
-
-#[test]
-fn pipe_help() {
-    let help = PIPE.transcript(&["--help"]);
-    assert!(help.contains("\nUsage: pipe\n"), "{help}");
-    assert!(!help.contains("[exit status"), "{help}");
-}
-
-#[test]
-fn pipe_rejects_bad_arguments() {
-    PIPE.snapshot("pipe-bad-argument", &["bogus"]);
-}
+chapter_program!(pipe);

@@ -11,7 +11,8 @@ mod mdbook_links;
 fn main() {
     println!("cargo:rerun-if-changed=book");
     println!("cargo:rerun-if-changed=build/mdbook_links.rs");
-    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let out_dir =
+        PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let copies_dir = out_dir.join("book");
 
     let mut chapters = Vec::new();
@@ -20,11 +21,13 @@ fn main() {
 
     let mut copies = Vec::new();
     for chapter in &chapters {
-        let expanded = mdbook_links::expand_file(chapter).unwrap_or_else(|e| panic!("{e}"));
+        let expanded = mdbook_links::expand_file(chapter)
+            .unwrap_or_else(|e| panic!("{e}"));
         for file in &expanded.included {
             println!("cargo:rerun-if-changed={}", file.display());
         }
-        let copy = copies_dir.join(chapter.strip_prefix("book").expect("under book/"));
+        let copy =
+            copies_dir.join(chapter.strip_prefix("book").expect("under book/"));
         write_backdated(&copy, &expanded.text, chapter);
         copies.push(copy);
     }
@@ -32,7 +35,8 @@ fn main() {
 }
 
 fn collect_markdown(dir: &Path, found: &mut Vec<PathBuf>) {
-    let entries = fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let entries =
+        fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     for entry in entries {
         let path = entry.expect("readable directory entry").path();
         if path.is_dir() {
@@ -48,7 +52,8 @@ fn collect_markdown(dir: &Path, found: &mut Vec<PathBuf>) {
 /// every `cargo test` rerun it and rebuild the whole package.
 fn write_backdated(copy: &Path, text: &str, source: &Path) {
     let parent = copy.parent().expect("copy has a parent");
-    fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{}: {e}", parent.display()));
+    fs::create_dir_all(parent)
+        .unwrap_or_else(|e| panic!("{}: {e}", parent.display()));
     fs::write(copy, text).unwrap_or_else(|e| panic!("{}: {e}", copy.display()));
     let modified = fs::metadata(source)
         .and_then(|m| m.modified())

@@ -24,8 +24,8 @@ pub struct Expanded {
 
 /// Expands the directives of the markdown file at `path`.
 pub fn expand_file(path: &Path) -> Result<Expanded, String> {
-    let text =
-        fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let text = fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     let base = path.parent().unwrap_or(Path::new("."));
     let mut included = Vec::new();
     let text = expand(&text, base, path, 0, &mut included)?;
@@ -44,7 +44,9 @@ fn expand(
     while let Some(directive) = find_directive(rest) {
         out.push_str(&rest[..directive.start]);
         match directive.kind {
-            Kind::Escaped => out.push_str(&rest[directive.start + 1..directive.end]),
+            Kind::Escaped => {
+                out.push_str(&rest[directive.start + 1..directive.end])
+            }
             Kind::Other => out.push_str(&rest[directive.start..directive.end]),
             Kind::Include { rustdoc } => {
                 let raw = &rest[directive.start..directive.end];
@@ -64,7 +66,10 @@ fn expand(
                 let selected = select(&content, selector, rustdoc)
                     .map_err(|e| format!("{}: {raw}: {e}", source.display()))?;
                 if depth + 1 >= MAX_DEPTH {
-                    return Err(format!("{}: includes nest too deeply", source.display()));
+                    return Err(format!(
+                        "{}: includes nest too deeply",
+                        source.display()
+                    ));
                 }
                 let nested_base = target.parent().unwrap_or(Path::new("."));
                 out.push_str(&expand(
@@ -101,9 +106,13 @@ fn find_directive(text: &str) -> Option<Directive<'_>> {
     let mut from = 0;
     while let Some(offset) = text[from..].find("{{") {
         let open = from + offset;
-        if open > 0 && text[..open].ends_with('\\') && text[open + 2..].starts_with('#') {
+        if open > 0
+            && text[..open].ends_with('\\')
+            && text[open + 2..].starts_with('#')
+        {
             // Escaped: greedy `.*` up to the last `}}` on the same line.
-            let line_end = text[open..].find('\n').map_or(text.len(), |i| open + i);
+            let line_end =
+                text[open..].find('\n').map_or(text.len(), |i| open + i);
             if let Some(close) = text[open..line_end].rfind("}}") {
                 return Some(Directive {
                     start: open - 1,
@@ -142,7 +151,8 @@ fn parse_at(text: &str, open: usize) -> Option<Directive<'_>> {
     if args_len == 0 || !args[args_len..].starts_with("}}") {
         return None;
     }
-    let args_start = body_start + 1 + name_len + (after_name.len() - args.len());
+    let args_start =
+        body_start + 1 + name_len + (after_name.len() - args.len());
     let end = args_start + args_len + 2;
     let mut words = args[..args_len].split_whitespace();
     let target = words.next().unwrap_or("");
@@ -160,7 +170,11 @@ fn parse_at(text: &str, open: usize) -> Option<Directive<'_>> {
 }
 
 /// Applies mdBook's line range or anchor selection.
-fn select(content: &str, selector: Option<&str>, rustdoc: bool) -> Result<String, String> {
+fn select(
+    content: &str,
+    selector: Option<&str>,
+    rustdoc: bool,
+) -> Result<String, String> {
     match parse_selector(selector) {
         Selector::Anchor(anchor) => {
             if !has_anchor(content, &anchor) {
@@ -173,7 +187,8 @@ fn select(content: &str, selector: Option<&str>, rustdoc: bool) -> Result<String
             })
         }
         Selector::Lines(start, end) => {
-            let in_range = |i: usize| i >= start && end.is_none_or(|end| i < end);
+            let in_range =
+                |i: usize| i >= start && end.is_none_or(|end| i < end);
             if rustdoc {
                 let lines: Vec<String> = content
                     .lines()

@@ -36,7 +36,9 @@ fn main() -> ExitCode {
     cli::run("pipe", HELP, |mut args| match args.next_arg()?.as_deref() {
         None => parent(args),
         Some("child") => child(args),
-        Some(other) => Err(Failure::Usage(format!("unexpected argument '{other}'"))),
+        Some(other) => {
+            Err(Failure::Usage(format!("unexpected argument '{other}'")))
+        }
     })
 }
 
@@ -50,12 +52,13 @@ fn parent(args: Args) -> Result<(), Failure> {
         u8::from(reader.is_fifo()?)
     );
 
-    // The read end becomes the child's stdin. The `Command` owns it and closes the
-    // parent's copy when it is dropped at the end of this statement.
-    let child = cli::spawn(cli::child_command("child")?.stdin(reader), "child")?;
+    // The read end becomes the child's stdin. The `Command` owns it and
+    // closes the parent's copy when dropped at the end of this statement.
+    let child =
+        cli::spawn(cli::child_command("child")?.stdin(reader), "child")?;
 
     writer.write_all(b"hello,world").context("write", "pipe")?;
-    drop(writer); // the child's read sees end-of-file once this last write end is closed
+    drop(writer); // the last write end: the child's read sees end-of-file
 
     cli::wait_success(child, "child")?;
     Ok(())

@@ -23,18 +23,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             writers.push(scope.spawn(move || -> apue_ipc::Result<()> {
                 let record = vec![b'a' + id; record_len];
                 for _ in 0..RECORDS {
-                    writer.write_atomic(&record)?; // one write(2) of PIPE_BUF bytes
+                    writer.write_atomic(&record)?; // one write(2)
                 }
                 Ok(())
             }));
         }
-        drop(writer); // the threads hold the only write ends: EOF when they finish
+        drop(writer); // EOF once every thread has finished
 
         let mut all = Vec::new();
         reader.read_to_end(&mut all)?;
         assert_eq!(all.len(), usize::from(WRITERS) * RECORDS * record_len);
         for record in all.chunks(record_len) {
-            assert!(record.iter().all(|&b| b == record[0]), "a record was split");
+            assert!(
+                record.iter().all(|&b| b == record[0]),
+                "a record was split"
+            );
         }
         for handle in writers {
             handle.join().expect("writer thread panicked")?;
@@ -54,8 +57,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let big = vec![b'b'; capacity]; // far more than PIPE_BUF
     let taken = writer.write_once(&big)?;
-    assert!(0 < taken && taken < big.len()); // a short write: the rest is up to the caller
-                                             // ANCHOR_END: short
+    // A short write: the rest is up to the caller.
+    assert!(0 < taken && taken < big.len());
+    // ANCHOR_END: short
     println!("a non-blocking write of {} bytes took {taken}", big.len());
     Ok(())
 }

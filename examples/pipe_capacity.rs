@@ -18,7 +18,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Err(err) => break err,
         }
     };
-    assert_eq!(full.errno(), Some(Errno::EAGAIN)); // a blocking writer would wait here
+    // Full: a blocking writer would wait here.
+    assert_eq!(full.errno(), Some(Errno::EAGAIN));
     assert_eq!(held, writer.capacity()?);
     // ANCHOR_END: fill
     println!("the pipe held {held} bytes, then: {full}");

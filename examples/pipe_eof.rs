@@ -13,7 +13,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         mut reader,
         mut writer,
     } = Pipe::new()?;
-    let forgotten_copy = writer.try_clone()?; // as a child inherits one after fork
+    let forgotten_copy = writer.try_clone()?; // as if a child inherited it
     writer.write_all(b"last words")?;
     drop(writer);
 
@@ -21,7 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n = reader.read(&mut buf)?;
     assert_eq!(&buf[..n], b"last words");
 
-    // The pipe is empty, but a write end is still open somewhere: no end-of-file yet.
+    // The pipe is empty, but a write end is still open: no end-of-file yet.
     // (Non-blocking, so that the demonstration reports instead of hanging.)
     reader.set_nonblocking(true)?;
     let err = reader.read(&mut buf).unwrap_err();

@@ -25,10 +25,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // `yes` writes "y\n" forever into a pipe whose read end we hold.
     let mut yes = Command::new("yes").stdout(Stdio::piped()).spawn()?;
     let mut first = [0u8; 2];
-    yes.stdout.take().expect("piped").read_exact(&mut first)?; // then drop the read end
+    let mut read_end = yes.stdout.take().expect("stdout is piped");
+    read_end.read_exact(&mut first)?;
+    drop(read_end); // the reader goes away while `yes` keeps writing
     let status = yes.wait()?;
     assert_eq!(&first, b"y\n");
-    assert_eq!(status.signal(), Some(Signal::SIGPIPE as i32)); // killed, no exit code
+    // Killed by the signal: there is no exit code.
+    assert_eq!(status.signal(), Some(Signal::SIGPIPE as i32));
     assert_eq!(status.code(), None);
     // ANCHOR_END: signal
     println!("this process: {err}");

@@ -13,10 +13,13 @@ use apue_ipc::cli::wait_success;
 use apue_ipc::pipe::Pipe;
 use apue_ipc::{Context, Error, Result};
 
-/// Starts `command` as a coprocess, sends it each question as one line, reads one line
-/// back for each, then closes its input and waits for it. Returns the answers without
-/// their newlines.
-pub fn converse(mut command: Command, questions: &[&str]) -> Result<Vec<String>> {
+/// Starts `command` as a coprocess, sends it each question as one line, reads
+/// one line back for each, then closes its input and waits for it. Returns the
+/// answers without their newlines.
+pub fn converse(
+    mut command: Command,
+    questions: &[&str],
+) -> Result<Vec<String>> {
     // ANCHOR_END: setup
     let down = Pipe::new()?; // parent -> child's stdin
     let up = Pipe::new()?; // child's stdout -> parent
@@ -25,7 +28,7 @@ pub fn converse(mut command: Command, questions: &[&str]) -> Result<Vec<String>>
         .stdout(up.writer)
         .spawn()
         .context("fork+exec", "coprocess")?;
-    drop(command); // release the Command's copies, or `up` never reaches end-of-file
+    drop(command); // release the Command's copies, or `up` never ends
 
     let mut to_child = down.writer;
     let mut from_child = BufReader::new(up.reader);
@@ -38,7 +41,11 @@ pub fn converse(mut command: Command, questions: &[&str]) -> Result<Vec<String>>
             .context("read", "coprocess")?
             == 0
         {
-            return Err(Error::invalid("read", "coprocess", "it closed its output"));
+            return Err(Error::invalid(
+                "read",
+                "coprocess",
+                "it closed its output",
+            ));
         }
         answers.push(answer.trim_end_matches('\n').to_string());
     }

@@ -12,9 +12,12 @@ use apue_ipc::cli::wait_success;
 use apue_ipc::pipe::Pipe;
 use apue_ipc::{Context, Result};
 
-/// Runs `producer | consumer` through one pipe and returns what `consumer` printed.
-/// Fails if either command cannot start or does not exit successfully.
-pub fn pipeline(mut producer: Command, mut consumer: Command) -> Result<String> {
+/// Runs `producer | consumer` through one pipe and returns what `consumer`
+/// printed. Fails if either command cannot start or does not exit successfully.
+pub fn pipeline(
+    mut producer: Command,
+    mut consumer: Command,
+) -> Result<String> {
     // ANCHOR_END: setup
     let Pipe { reader, writer } = Pipe::new()?;
     let first = producer
@@ -26,8 +29,8 @@ pub fn pipeline(mut producer: Command, mut consumer: Command) -> Result<String> 
         .stdout(Stdio::piped())
         .spawn()
         .context("fork+exec", "consumer")?;
-    // Each Command still holds its end of the pipe. Until the producer's Command lets go
-    // of the write end, the consumer would wait for more input forever.
+    // Each Command still holds its end of the pipe. Until the producer's
+    // Command lets go of the write end, the consumer waits for input forever.
     drop(producer);
     drop(consumer);
 
@@ -67,7 +70,9 @@ mod tests {
 
     #[test]
     fn counts_lines_through_the_pipe() {
-        let out = pipeline(command("printf", &["a\nb\nc\n"]), command("wc", &["-l"])).unwrap();
+        let out =
+            pipeline(command("printf", &["a\nb\nc\n"]), command("wc", &["-l"]))
+                .unwrap();
         assert_eq!(out.trim(), "3");
     }
 
@@ -85,7 +90,8 @@ mod tests {
 
     #[test]
     fn a_failing_command_is_an_error() {
-        let err = pipeline(command("false", &[]), command("cat", &[])).unwrap_err();
+        let err =
+            pipeline(command("false", &[]), command("cat", &[])).unwrap_err();
         assert_eq!(err.object(), "producer");
     }
 }

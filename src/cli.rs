@@ -73,7 +73,9 @@ impl Args {
     /// Fails with a usage error if any argument is left unread.
     pub fn finish(mut self) -> Result<(), Failure> {
         match self.next_arg()? {
-            Some(arg) => Err(Failure::Usage(format!("unexpected argument '{arg}'"))),
+            Some(arg) => {
+                Err(Failure::Usage(format!("unexpected argument '{arg}'")))
+            }
             None => Ok(()),
         }
     }
@@ -82,7 +84,11 @@ impl Args {
 /// Runs a chapter program: answers `--help` with `help`, otherwise calls `body` with the
 /// arguments and turns its outcome into an exit code and, on failure, one line on stderr
 /// that starts with the program's `name`.
-pub fn run(name: &str, help: &str, body: impl FnOnce(Args) -> Result<(), Failure>) -> ExitCode {
+pub fn run(
+    name: &str,
+    help: &str,
+    body: impl FnOnce(Args) -> Result<(), Failure>,
+) -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|arg| arg == "--help" || arg == "-h") {
         print!("{help}");
@@ -91,7 +97,9 @@ pub fn run(name: &str, help: &str, body: impl FnOnce(Args) -> Result<(), Failure
     match body(Args::from_vec(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(message)) => {
-            eprintln!("{name}: {message}\nTry '{name} --help' for more information.");
+            eprintln!(
+                "{name}: {message}\nTry '{name} --help' for more information."
+            );
             ExitCode::from(2)
         }
         Err(Failure::Runtime(err)) => {
@@ -104,14 +112,18 @@ pub fn run(name: &str, help: &str, body: impl FnOnce(Args) -> Result<(), Failure
 /// A command that starts this same program again with `role` as its first argument,
 /// ready for the caller to attach pipes or descriptors to it before spawning.
 pub fn child_command(role: &str) -> Result<Command, Error> {
-    let exe = std::env::current_exe().map_err(|e| Error::from_io("current_exe", "self", e))?;
+    let exe = std::env::current_exe()
+        .map_err(|e| Error::from_io("current_exe", "self", e))?;
     let mut command = Command::new(exe);
     command.arg(role);
     Ok(command)
 }
 
 /// Starts `command`, naming `role` in the error if the start fails.
-pub fn spawn(command: &mut Command, role: &str) -> Result<std::process::Child, Error> {
+pub fn spawn(
+    command: &mut Command,
+    role: &str,
+) -> Result<std::process::Child, Error> {
     command
         .spawn()
         .map_err(|e| Error::from_io("fork+exec", role, e))
@@ -119,7 +131,10 @@ pub fn spawn(command: &mut Command, role: &str) -> Result<std::process::Child, E
 
 /// Waits for `child` and turns anything but a successful exit into an [`Error`] that says
 /// which `role` failed and how.
-pub fn wait_success(mut child: std::process::Child, role: &str) -> Result<(), Error> {
+pub fn wait_success(
+    mut child: std::process::Child,
+    role: &str,
+) -> Result<(), Error> {
     let status = child
         .wait()
         .map_err(|e| Error::from_io("waitpid", role, e))?;

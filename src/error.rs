@@ -37,7 +37,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// An error returned by the kernel: `call` failed on `object` with `errno`.
-    pub fn os(call: &'static str, object: impl Into<String>, errno: Errno) -> Self {
+    pub fn os(
+        call: &'static str,
+        object: impl Into<String>,
+        errno: Errno,
+    ) -> Self {
         Error {
             call,
             object: object.into(),
@@ -62,7 +66,11 @@ impl Error {
     ///
     /// An error that carries an OS error number keeps it as an [`Errno`]; any other
     /// becomes [`Cause::Invalid`] with the error's own message.
-    pub fn from_io(call: &'static str, object: impl Into<String>, err: io::Error) -> Self {
+    pub fn from_io(
+        call: &'static str,
+        object: impl Into<String>,
+        err: io::Error,
+    ) -> Self {
         match err.raw_os_error() {
             Some(code) => Error::os(call, object, Errno::from_raw(code)),
             None => Error::invalid(call, object, err.to_string()),
@@ -112,8 +120,12 @@ impl std::error::Error for Error {}
 impl From<Error> for io::Error {
     fn from(err: Error) -> io::Error {
         match err.cause {
-            Cause::Os(errno) => io::Error::new(io::Error::from(errno).kind(), err),
-            Cause::Invalid(_) => io::Error::new(io::ErrorKind::InvalidInput, err),
+            Cause::Os(errno) => {
+                io::Error::new(io::Error::from(errno).kind(), err)
+            }
+            Cause::Invalid(_) => {
+                io::Error::new(io::ErrorKind::InvalidInput, err)
+            }
         }
     }
 }
@@ -122,11 +134,19 @@ impl From<Error> for io::Error {
 /// [`Result`]: `writer.write_all(b"hi").context("write", "pipe")?`.
 pub trait Context<T> {
     /// Converts the error, if any, with [`Error::from_io`].
-    fn context(self, call: &'static str, object: impl Into<String>) -> Result<T>;
+    fn context(
+        self,
+        call: &'static str,
+        object: impl Into<String>,
+    ) -> Result<T>;
 }
 
 impl<T> Context<T> for io::Result<T> {
-    fn context(self, call: &'static str, object: impl Into<String>) -> Result<T> {
+    fn context(
+        self,
+        call: &'static str,
+        object: impl Into<String>,
+    ) -> Result<T> {
         self.map_err(|err| Error::from_io(call, object, err))
     }
 }
@@ -151,7 +171,11 @@ mod tests {
 
     #[test]
     fn io_errors_keep_their_errno() {
-        let err = Error::from_io("read", "pipe", io::Error::from_raw_os_error(libc::EINTR));
+        let err = Error::from_io(
+            "read",
+            "pipe",
+            io::Error::from_raw_os_error(libc::EINTR),
+        );
         assert_eq!(err.errno(), Some(Errno::EINTR));
         let back: io::Error = err.into();
         assert_eq!(back.kind(), io::ErrorKind::Interrupted);

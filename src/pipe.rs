@@ -48,7 +48,8 @@ impl Pipe {
     /// ends it is explicitly given (as its stdin or stdout), never a stray copy of the write
     /// end that would keep its reads from ever seeing end-of-file.
     pub fn new() -> Result<Pipe> {
-        let (reader, writer) = std::io::pipe().map_err(|e| Error::from_io("pipe", "pipe", e))?;
+        let (reader, writer) =
+            std::io::pipe().map_err(|e| Error::from_io("pipe", "pipe", e))?;
         Ok(Pipe { reader, writer })
     }
 
@@ -64,8 +65,9 @@ pub trait PipeEnd: AsFd {
     /// with other writers' data. POSIX requires at least 512; Linux reports 4096.
     fn pipe_buf(&self) -> Result<usize> {
         match fpathconf(self.as_fd(), PathconfVar::PIPE_BUF) {
-            Ok(Some(limit)) => usize::try_from(limit)
-                .map_err(|_| Error::invalid("fpathconf", "pipe", "negative PIPE_BUF")),
+            Ok(Some(limit)) => usize::try_from(limit).map_err(|_| {
+                Error::invalid("fpathconf", "pipe", "negative PIPE_BUF")
+            }),
             Ok(None) => Err(Error::invalid(
                 "fpathconf",
                 "pipe",
@@ -78,8 +80,10 @@ pub trait PipeEnd: AsFd {
     /// `fstat` then `S_ISFIFO`: true for both ends of a pipe and for an opened FIFO, which
     /// is the kernel's way of saying that a pipe is an unnamed FIFO.
     fn is_fifo(&self) -> Result<bool> {
-        let stat = fstat(self.as_fd()).map_err(|e| Error::os("fstat", "pipe", e))?;
-        Ok(SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT == SFlag::S_IFIFO)
+        let stat =
+            fstat(self.as_fd()).map_err(|e| Error::os("fstat", "pipe", e))?;
+        Ok(SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT
+            == SFlag::S_IFIFO)
     }
 
     /// `fcntl(fd, F_GETPIPE_SZ)`: how many bytes the pipe holds before a writer blocks.
@@ -87,7 +91,8 @@ pub trait PipeEnd: AsFd {
     fn capacity(&self) -> Result<usize> {
         let size = fcntl(self.as_fd(), FcntlArg::F_GETPIPE_SZ)
             .map_err(|e| Error::os("fcntl(F_GETPIPE_SZ)", "pipe", e))?;
-        usize::try_from(size).map_err(|_| Error::invalid("fcntl", "pipe", "negative size"))
+        usize::try_from(size)
+            .map_err(|_| Error::invalid("fcntl", "pipe", "negative size"))
     }
 
     /// Sets or clears `O_NONBLOCK`. A non-blocking read of an empty pipe, or write to a full
@@ -108,7 +113,8 @@ pub trait PipeEnd: AsFd {
     /// shows what a single call does: on a non-blocking pipe, a write larger than `PIPE_BUF`
     /// may be *short*, and the rest, written later, may land after other writers' bytes.
     fn write_once(&self, bytes: &[u8]) -> Result<usize> {
-        nix::unistd::write(self.as_fd(), bytes).map_err(|e| Error::os("write", "pipe", e))
+        nix::unistd::write(self.as_fd(), bytes)
+            .map_err(|e| Error::os("write", "pipe", e))
     }
 
     /// Writes `message` as one record that no other writer's bytes can split: one

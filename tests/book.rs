@@ -52,7 +52,9 @@ fn every_include_resolves() {
     for page in pages() {
         match mdbook_links::expand_file(&page) {
             Ok(expanded) => {
-                if expanded.text.contains("{{#include") || expanded.text.contains("{{#rustdoc") {
+                if expanded.text.contains("{{#include")
+                    || expanded.text.contains("{{#rustdoc")
+                {
                     failures.push(format!(
                         "{}: a directive was left unexpanded",
                         page.display()
@@ -116,11 +118,25 @@ fn output_blocks_are_snapshots_not_pasted_text() {
                 "{at}: a snapshot is included from line {SNAPSHOT_BODY_LINE} on"
             );
             let snap = page.parent().unwrap().join(format!("{file}.snap"));
-            let content = fs::read_to_string(&snap).unwrap_or_else(|e| panic!("{at}: {e}"));
-            let header: Vec<&str> = content.lines().take(SNAPSHOT_BODY_LINE - 1).collect();
-            assert_eq!(header.first(), Some(&"---"), "{}: header", snap.display());
-            assert_eq!(header.last(), Some(&"---"), "{}: header", snap.display());
-            shown.insert(snap.file_stem().unwrap().to_string_lossy().into_owned());
+            let content = fs::read_to_string(&snap)
+                .unwrap_or_else(|e| panic!("{at}: {e}"));
+            let header: Vec<&str> =
+                content.lines().take(SNAPSHOT_BODY_LINE - 1).collect();
+            assert_eq!(
+                header.first(),
+                Some(&"---"),
+                "{}: header",
+                snap.display()
+            );
+            assert_eq!(
+                header.last(),
+                Some(&"---"),
+                "{}: header",
+                snap.display()
+            );
+            shown.insert(
+                snap.file_stem().unwrap().to_string_lossy().into_owned(),
+            );
         }
     }
     for bin in bin_names() {
@@ -129,6 +145,35 @@ fn output_blocks_are_snapshots_not_pasted_text() {
             "no chapter shows the output of `{bin}`: include chapters/snapshots/{bin}.snap"
         );
     }
+}
+
+/// The widest listing line that the book shows without a horizontal scroll bar.
+const LISTING_WIDTH: usize = 80;
+
+/// Lines the reader sees in a ```rust block (hidden `# ` lines aside) fit the page.
+#[test]
+fn listings_fit_the_page() {
+    let mut too_wide = Vec::new();
+    for page in pages() {
+        let text = mdbook_links::expand_file(&page).unwrap().text;
+        let mut in_rust = false;
+        for line in text.lines() {
+            if let Some(info) = line.trim_start().strip_prefix("```") {
+                in_rust = !in_rust && info.contains("rust");
+                continue;
+            }
+            let hidden =
+                line.trim_start().starts_with("# ") || line.trim() == "#";
+            if in_rust && !hidden && line.chars().count() > LISTING_WIDTH {
+                too_wide.push(format!("{}: {line}", page.display()));
+            }
+        }
+    }
+    assert!(
+        too_wide.is_empty(),
+        "listing lines wider than {LISTING_WIDTH} columns:\n{}",
+        too_wide.join("\n")
+    );
 }
 
 #[test]

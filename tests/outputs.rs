@@ -82,7 +82,11 @@ impl Program {
                 scope.spawn(|| {
                     while next.fetch_add(1, Ordering::Relaxed) < runs {
                         let got = self.transcript(args);
-                        assert_eq!(got, expected, "{} differed between runs", self.name);
+                        assert_eq!(
+                            got, expected,
+                            "{} differed between runs",
+                            self.name
+                        );
                     }
                 });
             }
@@ -121,7 +125,10 @@ macro_rules! chapter_program {
 
             #[test]
             fn rejects_bad_arguments() {
-                PROGRAM.snapshot(concat!(stringify!($name), "-bad-argument"), &["bogus"]);
+                PROGRAM.snapshot(
+                    concat!(stringify!($name), "-bad-argument"),
+                    &["bogus"],
+                );
             }
         }
     };

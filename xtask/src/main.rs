@@ -45,7 +45,9 @@ fn main() -> ExitCode {
             print!("{HELP}");
             Ok(())
         }
-        Some(other) => Err(format!("unknown command or argument '{other}'\n\n{HELP}")),
+        Some(other) => {
+            Err(format!("unknown command or argument '{other}'\n\n{HELP}"))
+        }
         None => Err(format!("no command given\n\n{HELP}")),
     };
     match outcome {
@@ -69,7 +71,9 @@ fn serve(args: &[String]) -> Result<()> {
     let mdbook = mdbook()?;
     let mut command = Command::new(mdbook);
     command.arg("serve").args(args).current_dir(root());
-    if !args.iter().any(|a| a == "--open" || a == "-o") && env::var_os("CI").is_none() {
+    if !args.iter().any(|a| a == "--open" || a == "-o")
+        && env::var_os("CI").is_none()
+    {
         command.arg("--open");
     }
     let status = command
@@ -147,7 +151,9 @@ fn mdbook() -> Result<PathBuf> {
     }
     let cargo_home = env::var_os("CARGO_HOME")
         .map(PathBuf::from)
-        .or_else(|| env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")))
+        .or_else(|| {
+            env::var_os("HOME").map(|home| Path::new(&home).join(".cargo"))
+        })
         .ok_or("neither CARGO_HOME nor HOME is set")?;
     let install_root = cargo_home
         .join("apue-ipc")
@@ -199,7 +205,8 @@ fn check_html(dir: &Path) -> Result<Vec<String>> {
     let mut ids: BTreeMap<PathBuf, BTreeSet<String>> = BTreeMap::new();
     let mut texts = BTreeMap::new();
     for page in &pages {
-        let text = fs::read_to_string(page).map_err(|e| format!("{}: {e}", page.display()))?;
+        let text = fs::read_to_string(page)
+            .map_err(|e| format!("{}: {e}", page.display()))?;
         ids.insert(
             page.clone(),
             attribute_values(&text, "id").into_iter().collect(),
@@ -236,7 +243,8 @@ fn check_link(
     ids: &BTreeMap<PathBuf, BTreeSet<String>>,
 ) -> Option<String> {
     let external = ["http://", "https://", "mailto:", "javascript:", "data:"];
-    if link.is_empty() || external.iter().any(|scheme| link.starts_with(scheme)) {
+    if link.is_empty() || external.iter().any(|scheme| link.starts_with(scheme))
+    {
         return None;
     }
     let (path, fragment) = match link.split_once('#') {
@@ -261,7 +269,9 @@ fn check_link(
         return Some(format!("broken link {link}"));
     }
     match (fragment, ids.get(&target)) {
-        (Some(fragment), Some(known)) if !fragment.is_empty() && !known.contains(fragment) => {
+        (Some(fragment), Some(known))
+            if !fragment.is_empty() && !known.contains(fragment) =>
+        {
             Some(format!("link {link}: no element with id \"{fragment}\""))
         }
         _ => None,
@@ -295,8 +305,13 @@ fn attribute_values(html: &str, name: &str) -> Vec<String> {
         .collect()
 }
 
-fn collect(dir: &Path, extension: &str, found: &mut Vec<PathBuf>) -> Result<()> {
-    let entries = fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+fn collect(
+    dir: &Path,
+    extension: &str,
+    found: &mut Vec<PathBuf>,
+) -> Result<()> {
+    let entries =
+        fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for entry in entries {
         let path = entry.map_err(|e| e.to_string())?.path();
         if path.is_dir() {

@@ -208,17 +208,11 @@ impl Kind {
         }
     }
 
-    fn ctl_call(self, command: &'static str) -> &'static str {
-        match (self, command) {
-            (Kind::MessageQueue, "IPC_STAT") => "msgctl(IPC_STAT)",
-            (Kind::MessageQueue, "IPC_SET") => "msgctl(IPC_SET)",
-            (Kind::MessageQueue, _) => "msgctl(IPC_RMID)",
-            (Kind::SemaphoreSet, "IPC_STAT") => "semctl(IPC_STAT)",
-            (Kind::SemaphoreSet, "IPC_SET") => "semctl(IPC_SET)",
-            (Kind::SemaphoreSet, _) => "semctl(IPC_RMID)",
-            (Kind::SharedMemory, "IPC_STAT") => "shmctl(IPC_STAT)",
-            (Kind::SharedMemory, "IPC_SET") => "shmctl(IPC_SET)",
-            (Kind::SharedMemory, _) => "shmctl(IPC_RMID)",
+    fn ctl_call(self) -> &'static str {
+        match self {
+            Kind::MessageQueue => "msgctl",
+            Kind::SemaphoreSet => "semctl",
+            Kind::SharedMemory => "shmctl",
         }
     }
 
@@ -383,14 +377,8 @@ impl Id {
         self.raw
     }
 
-    /// How errors name this object: `id=3`.
-    pub(crate) fn object(self) -> String {
-        format!("id={}", self.raw)
-    }
-
     /// `IPC_STAT`: the object's permission structure. Needs read permission.
     pub fn perm(self) -> Result<IpcPerm> {
-        let call = self.kind.ctl_call("IPC_STAT");
         let perm = match self.kind {
             Kind::MessageQueue => msg_stat(self.raw)?.msg_perm,
             Kind::SemaphoreSet => {
@@ -400,14 +388,14 @@ impl Id {
                 let ret = unsafe {
                     libc::semctl(self.raw, 0, libc::IPC_STAT, &mut ds as *mut libc::semid_ds)
                 };
-                check(ret, call, self)?;
+                check(ret, "IPC_STAT", self)?;
                 ds.sem_perm
             }
             Kind::SharedMemory => {
                 let mut ds = zeroed_shmid_ds();
                 // SAFETY: as above, with a `shmid_ds`.
                 let ret = unsafe { libc::shmctl(self.raw, libc::IPC_STAT, &mut ds) };
-                check(ret, call, self)?;
+                check(ret, "IPC_STAT", self)?;
                 ds.shm_perm
             }
         };
@@ -430,7 +418,6 @@ impl Id {
     }
 
     fn update_perm(self, change: impl FnOnce(&mut libc::ipc_perm)) -> Result<()> {
-        let call = self.kind.ctl_call("IPC_SET");
         match self.kind {
             Kind::MessageQueue => {
                 let mut ds = msg_stat(self.raw)?;
@@ -443,23 +430,23 @@ impl Id {
                 let ret = unsafe {
                     libc::semctl(self.raw, 0, libc::IPC_STAT, &mut ds as *mut libc::semid_ds)
                 };
-                check(ret, self.kind.ctl_call("IPC_STAT"), self)?;
+                check(ret, "IPC_STAT", self)?;
                 change(&mut ds.sem_perm);
                 // SAFETY: IPC_SET reads one `semid_ds` from `ds`, valid for the call.
                 let ret = unsafe {
                     libc::semctl(self.raw, 0, libc::IPC_SET, &mut ds as *mut libc::semid_ds)
                 };
-                check(ret, call, self).map(drop)
+                check(ret, "IPC_SET", self).map(drop)
             }
             Kind::SharedMemory => {
                 let mut ds = zeroed_shmid_ds();
                 // SAFETY: IPC_STAT writes one `shmid_ds` into `ds`, valid for the call.
                 let ret = unsafe { libc::shmctl(self.raw, libc::IPC_STAT, &mut ds) };
-                check(ret, self.kind.ctl_call("IPC_STAT"), self)?;
+                check(ret, "IPC_STAT", self)?;
                 change(&mut ds.shm_perm);
                 // SAFETY: IPC_SET reads one `shmid_ds` from `ds`, valid for the call.
                 let ret = unsafe { libc::shmctl(self.raw, libc::IPC_SET, &mut ds) };
-                check(ret, call, self).map(drop)
+                check(ret, "IPC_SET", self).map(drop)
             }
         }
     }
@@ -468,7 +455,6 @@ impl Id {
     /// with `EIDRM`; a segment that is still attached goes when the last process detaches
     /// it. Allowed to the owner, the creator and root.
     pub fn remove(self) -> Result<()> {
-        let call = self.kind.ctl_call("IPC_RMID");
         // SAFETY: IPC_RMID reads no buffer; a null pointer (or no argument for semctl) is
         // what the man pages specify.
         let ret = unsafe {
@@ -478,7 +464,7 @@ impl Id {
                 Kind::SharedMemory => libc::shmctl(self.raw, libc::IPC_RMID, std::ptr::null_mut()),
             }
         };
-        check(ret, call, self).map(drop)
+        check(ret, "IPC_RMID", self).map(drop)
     }
 
     /// Whether `/proc/sysvipc` lists this identifier, that is, whether the object exists.
@@ -494,9 +480,15 @@ impl fmt::Display for Id {
     }
 }
 
-fn check(ret: c_int, call: &'static str, id: Id) -> Result<c_int> {
+/// Turns the -1 of an `xxxctl(id, command)` call into an error that reads
+/// `msgctl(id=3, IPC_RMID): Invalid argument (EINVAL)`.
+fn check(ret: c_int, command: &str, id: Id) -> Result<c_int> {
     if ret == -1 {
-        Err(Error::os(call, id.object(), Errno::last()))
+        Err(Error::os(
+            id.kind.ctl_call(),
+            format!("id={}, {command}", id.raw),
+            Errno::last(),
+        ))
     } else {
         Ok(ret)
     }
@@ -518,11 +510,7 @@ pub(crate) fn msg_stat(raw: c_int) -> Result<libc::msqid_ds> {
     let mut ds: libc::msqid_ds = unsafe { std::mem::zeroed() };
     // SAFETY: IPC_STAT writes one `msqid_ds` into `ds`, valid for the call.
     let ret = unsafe { libc::msgctl(raw, libc::IPC_STAT, &mut ds) };
-    check(
-        ret,
-        "msgctl(IPC_STAT)",
-        Id::from_raw(Kind::MessageQueue, raw),
-    )?;
+    check(ret, "IPC_STAT", Id::from_raw(Kind::MessageQueue, raw))?;
     Ok(ds)
 }
 
@@ -531,12 +519,7 @@ pub(crate) fn msg_stat(raw: c_int) -> Result<libc::msqid_ds> {
 pub(crate) fn msg_set(raw: c_int, ds: &mut libc::msqid_ds) -> Result<()> {
     // SAFETY: IPC_SET reads one `msqid_ds` from `ds`, valid for the call.
     let ret = unsafe { libc::msgctl(raw, libc::IPC_SET, ds) };
-    check(
-        ret,
-        "msgctl(IPC_SET)",
-        Id::from_raw(Kind::MessageQueue, raw),
-    )
-    .map(drop)
+    check(ret, "IPC_SET", Id::from_raw(Kind::MessageQueue, raw)).map(drop)
 }
 
 /// `time_t` as the kernel reports the time of a last operation: 0 means never.
@@ -788,7 +771,7 @@ impl Limits {
                 &mut info as *mut libc::msginfo as *mut libc::msqid_ds,
             )
         };
-        check(ret, "msgctl(IPC_INFO)", Id::from_raw(Kind::MessageQueue, 0))?;
+        check(ret, "IPC_INFO", Id::from_raw(Kind::MessageQueue, 0))?;
         Ok((info.msgmax as u64, info.msgmnb as u64, info.msgmni as u64))
     }
 
@@ -919,7 +902,7 @@ fn sem_info() -> Result<libc::seminfo> {
     // SAFETY: IPC_INFO writes one `struct seminfo` through the pointer passed as the
     // `union semun` argument (semctl(2)); it points to a valid one for the whole call.
     let ret = unsafe { libc::semctl(0, 0, libc::IPC_INFO, &mut info as *mut libc::seminfo) };
-    check(ret, "semctl(IPC_INFO)", Id::from_raw(Kind::SemaphoreSet, 0))?;
+    check(ret, "IPC_INFO", Id::from_raw(Kind::SemaphoreSet, 0))?;
     Ok(info)
 }
 
@@ -941,7 +924,7 @@ fn shm_info() -> Result<ShmInfo> {
             &mut info as *mut ShmInfo as *mut libc::shmid_ds,
         )
     };
-    check(ret, "shmctl(IPC_INFO)", Id::from_raw(Kind::SharedMemory, 0))?;
+    check(ret, "IPC_INFO", Id::from_raw(Kind::SharedMemory, 0))?;
     Ok(info)
 }
 

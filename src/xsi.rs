@@ -724,7 +724,7 @@ impl Limits {
         semopm: 500,
         semmni: 32000,
         semvmx: 32767,
-        // ULONG_MAX - 2^24, "as large as possible without facilitating overflows".
+        // ULONG_MAX - 2^24: no limit, with room for old programs that add to it (shmget(2)).
         shmmax: c_ulong::MAX as u64 - (1 << 24),
         shmmin: 1,
         shmmni: 4096,

@@ -197,13 +197,14 @@ mod tests {
 
     #[test]
     fn sees_a_child_blocked_in_a_system_call() {
-        let mut child = std::process::Command::new("sleep")
-            .arg("60")
+        // `cat` with an empty pipe for input waits in read(2) until the pipe closes.
+        let mut child = std::process::Command::new("cat")
+            .stdin(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        let blocked = wait_until_blocked(child.id(), libc::SYS_clock_nanosleep);
-        child.kill().unwrap();
-        child.wait().unwrap();
+        let blocked = wait_until_blocked(child.id(), libc::SYS_read);
+        drop(child.stdin.take()); // end-of-file: cat exits
+        assert!(child.wait().unwrap().success());
         blocked.unwrap();
     }
 

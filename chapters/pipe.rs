@@ -1,9 +1,10 @@
 //! pipe: a parent sends "hello,world" to its child through a pipe.
 //!
-//! Demonstrates pipe(2) between related processes, as in the article's first example:
-//! the parent creates a pipe, prints `PIPE_BUF` and whether the read end is a FIFO, starts
-//! a child that inherits the read end as its standard input, writes the message into the
-//! write end and closes it. The child reads until end-of-file and prints what it read.
+//! Demonstrates pipe(2) between related processes, as in the article's first
+//! example: the parent creates a pipe, prints `PIPE_BUF` and whether the read
+//! end is a FIFO, starts a child that inherits the read end as its standard
+//! input, writes the message into the write end and closes it. The child reads
+//! until end-of-file and prints what it read.
 //!
 //! Run it with `cargo run --bin pipe`. Expected output:
 //!

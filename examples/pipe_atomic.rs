@@ -1,6 +1,7 @@
-//! Writes of at most PIPE_BUF bytes are atomic: with several writers on one pipe, each
-//! record arrives whole. A larger write has no such promise: the kernel may take part of
-//! it, and the rest can land after another writer's bytes.
+//! Writes of at most PIPE_BUF bytes are atomic: with several writers on one
+//! pipe, each record arrives whole. A larger write has no such promise: the
+//! kernel may take part of it, and the rest can land after another writer's
+//! bytes.
 //!
 //! Run: cargo run --example pipe_atomic
 

@@ -1,5 +1,6 @@
-//! A pipe holds a fixed number of bytes; a writer that finds it full blocks, or, with
-//! O_NONBLOCK, fails with EAGAIN. The count we can write equals F_GETPIPE_SZ.
+//! A pipe holds a fixed number of bytes; a writer that finds it full blocks,
+//! or, with O_NONBLOCK, fails with EAGAIN. The count we can write equals
+//! F_GETPIPE_SZ.
 //!
 //! Run: cargo run --example pipe_capacity
 

@@ -1,5 +1,5 @@
-//! A read from a pipe returns 0 (end-of-file) once every write end is closed, and not
-//! before: a forgotten copy of the write end keeps the reader waiting.
+//! A read from a pipe returns 0 (end-of-file) once every write end is closed,
+//! and not before: a forgotten copy of the write end keeps the reader waiting.
 //!
 //! Run: cargo run --example pipe_eof
 

@@ -1,6 +1,7 @@
-//! Writing to a pipe whose read ends are all closed fails with EPIPE. The kernel also
-//! sends SIGPIPE, whose default action kills the writer: that is what happens to a C
-//! program, and to a child process; a Rust program ignores SIGPIPE and gets the error.
+//! Writing to a pipe whose read ends are all closed fails with EPIPE. The
+//! kernel also sends SIGPIPE, whose default action kills the writer: that is
+//! what happens to a C program, and to a child process; a Rust program ignores
+//! SIGPIPE and gets the error.
 //!
 //! Run: cargo run --example pipe_epipe
 

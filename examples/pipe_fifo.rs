@@ -1,5 +1,5 @@
-//! Both ends of a pipe are FIFOs to fstat(2), with the same PIPE_BUF; a regular file is
-//! not a FIFO.
+//! Both ends of a pipe are FIFOs to fstat(2), with the same PIPE_BUF; a regular
+//! file is not a FIFO.
 //!
 //! Run: cargo run --example pipe_fifo
 

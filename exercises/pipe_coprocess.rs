@@ -1,8 +1,10 @@
-//! Exercise (pipes): a coprocess. A pipe carries bytes one way only, so a conversation
-//! with a child needs two: one to the child's stdin, one from its stdout.
+//! Exercise (pipes): a coprocess. A pipe carries bytes one way only, so a
+//! conversation with a child needs two: one to the child's stdin, one from its
+//! stdout.
 //!
-//! Starter in the book, chapter "Pipes", section "Exercises". Check your solution with
-//! `cargo test --example pipe_coprocess`; run it with `cargo run --example pipe_coprocess`.
+//! Starter in the book, chapter "Pipes", section "Exercises". Check your
+//! solution with `cargo test --example pipe_coprocess`; run it with `cargo run
+//! --example pipe_coprocess`.
 
 // ANCHOR: solution
 // ANCHOR: setup
@@ -55,9 +57,10 @@ pub fn converse(
 }
 // ANCHOR_END: solution
 
-/// APUE's `add2`: reads two numbers per line and answers with their sum. The shell's
-/// `echo` writes each answer at once; a filter that buffered its output (as C stdio does
-/// when stdout is a pipe) would leave the conversation waiting forever.
+/// APUE's `add2`: reads two numbers per line and answers with their sum. The
+/// shell's `echo` writes each answer at once; a filter that buffered its output
+/// (as C stdio does when stdout is a pipe) would leave the conversation waiting
+/// forever.
 fn add2() -> Command {
     let mut command = Command::new("sh");
     command.args(["-c", r#"while read a b; do echo "$((a + b))"; done"#]);
@@ -86,7 +89,8 @@ mod tests {
     #[test]
     fn a_child_that_exits_is_reported_not_awaited() {
         let err = converse(Command::new("true"), &["1 2"]).unwrap_err();
-        // Either the write finds no reader (EPIPE) or the read finds end-of-file.
+        // Either the write finds no reader (EPIPE) or the read finds
+        // end-of-file.
         assert_eq!(err.object(), "coprocess");
     }
 }

@@ -1,7 +1,9 @@
-//! Exercise (pipes): connect two commands the way the shell runs `producer | consumer`.
+//! Exercise (pipes): connect two commands the way the shell runs `producer |
+//! consumer`.
 //!
-//! Starter in the book, chapter "Pipes", section "Exercises". Check your solution with
-//! `cargo test --example pipe_pipeline`; run it with `cargo run --example pipe_pipeline`.
+//! Starter in the book, chapter "Pipes", section "Exercises". Check your
+//! solution with `cargo test --example pipe_pipeline`; run it with `cargo run
+//! --example pipe_pipeline`.
 
 // ANCHOR: solution
 // ANCHOR: setup
@@ -78,8 +80,9 @@ mod tests {
 
     #[test]
     fn consumer_sees_end_of_file_after_a_large_stream() {
-        // 1 MiB is sixteen times the pipe's capacity: the producer blocks many times and
-        // the consumer must get end-of-file at the very end, or this test hangs.
+        // 1 MiB is sixteen times the pipe's capacity: the producer blocks many
+        // times and the consumer must get end-of-file at the very end, or this
+        // test hangs.
         let out = pipeline(
             command("head", &["-c", "1048576", "/dev/zero"]),
             command("wc", &["-c"]),

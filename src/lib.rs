@@ -8,12 +8,18 @@
 //! | mechanism | module   | man pages                |
 //! |-----------|----------|--------------------------|
 //! | pipes     | [`pipe`] | pipe(2), pipe(7)         |
+//! | XSI IPC: keys, permissions, limits | [`xsi`] | sysvipc(7), ftok(3) |
+//! | message queues | [`msg`] | msgget(2), msgsnd(2), msgctl(2) |
+//! | removing leftover objects | [`cleanup`] | ipcrm(1), proc_sysvipc(5) |
 //!
 //! Every fallible call returns [`Result`], whose [`Error`] names the call that failed, the
 //! object it was applied to and the `errno`, as in `write(pipe): Broken pipe (EPIPE)`.
 
+pub mod cleanup;
 pub mod cli;
 pub mod error;
+pub mod msg;
 pub mod pipe;
+pub mod xsi;
 
 pub use error::{Context, Error, Result};

@@ -10,7 +10,8 @@
 //! ```
 //!
 //! Standard output comes first, then standard error, then `[exit status: N]` when N is
-//! not 0. After an intended change of output, accept the new snapshots with
+//! not 0. What truly varies between runs or machines (identifiers, uids, tuned limits) is
+//! replaced by filters, the same for the snapshot and for the determinism check. After an intended change of output, accept the new snapshots with
 //! `INSTA_UPDATE=always cargo test --test outputs` (or `cargo insta review`), read the
 //! diff, and commit them: the book shows them as they are.
 
@@ -60,9 +61,23 @@ impl Program {
         text
     }
 
+    /// The transcript of `args` with every `(regex, replacement)` of `filters` applied.
+    fn filtered_transcript(
+        self,
+        args: &[&str],
+        filters: &[(String, String)],
+    ) -> String {
+        let mut text = self.transcript(args);
+        for (pattern, replacement) in filters {
+            let regex = regex::Regex::new(pattern).expect("valid filter");
+            text = regex.replace_all(&text, replacement.as_str()).into_owned();
+        }
+        text
+    }
+
     /// Asserts the transcript of `args` against the snapshot `chapters/snapshots/<name>.snap`.
-    fn snapshot(self, name: &str, args: &[&str]) {
-        let transcript = self.transcript(args);
+    fn snapshot(self, name: &str, args: &[&str], filters: &[(String, String)]) {
+        let transcript = self.filtered_transcript(args, filters);
         insta::with_settings!({
             snapshot_path => "../chapters/snapshots",
             prepend_module_to_snapshot => false,
@@ -73,15 +88,21 @@ impl Program {
     }
 
     /// Runs the program `runs` times, `parallel` copies at a time, and asserts that every
-    /// transcript is identical to the first.
-    fn assert_deterministic(self, args: &[&str], runs: usize, parallel: usize) {
-        let expected = self.transcript(args);
+    /// transcript, filtered, is identical to the first.
+    fn assert_deterministic(
+        self,
+        args: &[&str],
+        filters: &[(String, String)],
+        runs: usize,
+        parallel: usize,
+    ) {
+        let expected = self.filtered_transcript(args, filters);
         let next = AtomicUsize::new(1);
         thread::scope(|scope| {
             for _ in 0..parallel {
                 scope.spawn(|| {
                     while next.fetch_add(1, Ordering::Relaxed) < runs {
-                        let got = self.transcript(args);
+                        let got = self.filtered_transcript(args, filters);
                         assert_eq!(
                             got, expected,
                             "{} differed between runs",
@@ -98,21 +119,32 @@ impl Program {
 /// book includes, 100 runs (8 at a time) print the same, `--help` prints a usage line and
 /// exits with 0, and an unexpected argument gets a usage error (snapshot
 /// `NAME-bad-argument.snap`). Programs with more to check get more tests beside these.
+///
+/// `chapter_program!(NAME, args: [...], filters: EXPR)` runs the program with those
+/// arguments for the snapshot and the determinism check, and applies the filters, a
+/// `Vec<(String, String)>` of regex and replacement, to both.
 macro_rules! chapter_program {
     ($name:ident) => {
+        chapter_program!($name, args: [], filters: Vec::new());
+    };
+    ($name:ident, args: [$($arg:expr),*], filters: $filters:expr) => {
         mod $name {
             use super::*;
 
             const PROGRAM: Program = bin!(stringify!($name));
 
+            fn filters() -> Vec<(String, String)> {
+                $filters
+            }
+
             #[test]
             fn output() {
-                PROGRAM.snapshot(stringify!($name), &[]);
+                PROGRAM.snapshot(stringify!($name), &[$($arg),*], &filters());
             }
 
             #[test]
             fn is_deterministic() {
-                PROGRAM.assert_deterministic(&[], 100, 8);
+                PROGRAM.assert_deterministic(&[$($arg),*], &filters(), 100, 8);
             }
 
             #[test]
@@ -125,13 +157,35 @@ macro_rules! chapter_program {
 
             #[test]
             fn rejects_bad_arguments() {
-                PROGRAM.snapshot(
-                    concat!(stringify!($name), "-bad-argument"),
-                    &["bogus"],
-                );
+                PROGRAM.snapshot(concat!(stringify!($name), "-bad-argument"), &["bogus"], &[]);
             }
         }
     };
 }
 
 chapter_program!(pipe);
+chapter_program!(msg, args: [], filters: tuned_limit("max bytes:", "msgmnb", 16384));
+chapter_program!(ipc_limits, args: [], filters: vec![(
+    // A limit somebody tuned on this machine: the book shows Linux's default.
+    r"= \d+ \(Linux default: (\d+)\)".to_string(),
+    "= $1".to_string(),
+)]);
+chapter_program!(ipcrm_mine, args: ["demo"], filters: vec![
+    (r"id=\d+".to_string(), "id=[id]".to_string()),
+    (r"owner=\d+ \(you\)".to_string(), "owner=[uid] (you)".to_string()),
+]);
+
+/// A filter that shows `label` followed by Linux's `default` for the limit
+/// `/proc/sys/kernel/NAME` where this machine has another value (none where it has not).
+fn tuned_limit(label: &str, name: &str, default: u64) -> Vec<(String, String)> {
+    let path = format!("/proc/sys/kernel/{name}");
+    let value = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    if value.trim() == default.to_string() {
+        return Vec::new();
+    }
+    vec![(
+        format!("{}{}\\b", regex::escape(label), value.trim()),
+        format!("{label}{default}"),
+    )]
+}

@@ -8,12 +8,19 @@
 //! | mechanism | module   | man pages                |
 //! |-----------|----------|--------------------------|
 //! | pipes     | [`pipe`] | pipe(2), pipe(7)         |
+//! | `popen`/`pclose` | [`popen`] | popen(3), pclose(3) |
+//! | FIFOs     | [`fifo`] | mkfifo(3), fifo(7)       |
+//!
+//! Programs that create files do it in a [`tempdir::TempDir`] of their own, removed on drop.
 //!
 //! Every fallible call returns [`Result`], whose [`Error`] names the call that failed, the
 //! object it was applied to and the `errno`, as in `write(pipe): Broken pipe (EPIPE)`.
 
 pub mod cli;
 pub mod error;
+pub mod fifo;
 pub mod pipe;
+pub mod popen;
+pub mod tempdir;
 
 pub use error::{Context, Error, Result};

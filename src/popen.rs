@@ -29,7 +29,7 @@
 //!
 //! Man pages: popen(3), pclose(3), sh(1), wait(2).
 
-use std::ffi::CString;
+use std::ffi::{CString, OsStr};
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -132,6 +132,19 @@ impl Mode for Writing {
 pub fn shell(command: &str) -> Command {
     let mut shell = Command::new("/bin/sh");
     shell.arg0("sh").arg("-c").arg(command);
+    shell
+}
+
+/// `/bin/sh -c command sh args...`: the shell runs `command`, in which `"$1"`, `"$2"`, ...
+/// (or `"$@"`) stand for `args`. The arguments are never parsed as shell code, so this is
+/// how to pass input to a command that needs the shell (a pipeline, a redirection).
+pub fn shell_with<I, S>(command: &str, args: I) -> Command
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut shell = shell(command);
+    shell.arg("sh").args(args); // `sh` becomes `$0`, the name in the shell's messages
     shell
 }
 
@@ -303,10 +316,26 @@ mod tests {
 
     #[test]
     fn close_gives_end_of_file_before_waiting() {
-        // `wc -c` ends only after end-of-file: if `close` waited first, this would hang.
-        let mut wc = Popen::writing("test \"$(wc -c)\" -eq 5").unwrap();
-        wc.write_all(b"12345").unwrap();
-        assert_eq!(wc.close().unwrap(), Status::Exited(0));
+        // `wc -c` ends only after end-of-file: if `close` waited first, it would wait
+        // forever, so the close runs in a thread and the test waits for it with a limit.
+        let (done, status) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut wc = Popen::writing("test \"$(wc -c)\" -eq 5").unwrap();
+            wc.write_all(b"12345").unwrap();
+            done.send(wc.close().unwrap()).unwrap();
+        });
+        let status = status.recv_timeout(std::time::Duration::from_secs(60));
+        assert_eq!(status, Ok(Status::Exited(0)), "close did not return");
+    }
+
+    #[test]
+    fn shell_with_passes_arguments_as_data() {
+        let mut printf =
+            Popen::reading_from(&mut shell_with("printf '%s|' \"$@\"", ["a b", "$HOME;x"]))
+                .unwrap();
+        let mut text = String::new();
+        printf.read_to_string(&mut text).unwrap();
+        assert_eq!(text, "a b|$HOME;x|");
     }
 
     #[test]

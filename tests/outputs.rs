@@ -14,7 +14,7 @@
 //! `INSTA_UPDATE=always cargo test --test outputs` (or `cargo insta review`), read the
 //! diff, and commit them: the book shows them as they are.
 
-use std::process::Command;
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
@@ -41,23 +41,7 @@ impl Program {
             .args(args)
             .output()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.path));
-        let mut text = format!("$ cargo run --bin {}", self.name);
-        if !args.is_empty() {
-            text.push_str(" --");
-            for arg in args {
-                text.push(' ');
-                text.push_str(arg);
-            }
-        }
-        text.push('\n');
-        text.push_str(&String::from_utf8_lossy(&output.stdout));
-        text.push_str(&String::from_utf8_lossy(&output.stderr));
-        match output.status.code() {
-            Some(0) => {}
-            Some(code) => text.push_str(&format!("[exit status: {code}]\n")),
-            None => text.push_str(&format!("[{}]\n", output.status)),
-        }
-        text
+        transcript_of(self.name, args, &output)
     }
 
     /// Asserts the transcript of `args` against the snapshot `chapters/snapshots/<name>.snap`.
@@ -88,6 +72,27 @@ impl Program {
             }
         });
     }
+}
+
+/// A finished run of the program `name` with `args`, as a terminal would show it.
+fn transcript_of(name: &str, args: &[&str], output: &Output) -> String {
+    let mut text = format!("$ cargo run --bin {name}");
+    if !args.is_empty() {
+        text.push_str(" --");
+        for arg in args {
+            text.push(' ');
+            text.push_str(arg);
+        }
+    }
+    text.push('\n');
+    text.push_str(&String::from_utf8_lossy(&output.stdout));
+    text.push_str(&String::from_utf8_lossy(&output.stderr));
+    match output.status.code() {
+        Some(0) => {}
+        Some(code) => text.push_str(&format!("[exit status: {code}]\n")),
+        None => text.push_str(&format!("[{}]\n", output.status)),
+    }
+    text
 }
 
 /// The checks every chapter program gets: its output is the snapshot `NAME.snap` that the
@@ -128,3 +133,7 @@ macro_rules! chapter_program {
 }
 
 chapter_program!(pipe);
+chapter_program!(popen);
+
+#[path = "outputs/temp_files.rs"]
+mod temp_files;

@@ -12,10 +12,12 @@
 //! | FIFOs     | [`fifo`] | mkfifo(3), fifo(7)       |
 //!
 //! Programs that create files do it in a [`tempdir::TempDir`] of their own, removed on drop.
+//! Demonstrations that a call waits use [`blocked`] to see the waiting thread inside it.
 //!
 //! Every fallible call returns [`Result`], whose [`Error`] names the call that failed, the
 //! object it was applied to and the `errno`, as in `write(pipe): Broken pipe (EPIPE)`.
 
+pub mod blocked;
 pub mod cli;
 pub mod error;
 pub mod fifo;

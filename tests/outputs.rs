@@ -134,6 +134,9 @@ macro_rules! chapter_program {
 
 chapter_program!(pipe);
 chapter_program!(popen);
+chapter_program!(fifo);
 
+#[path = "outputs/fifo_service.rs"]
+mod fifo_service;
 #[path = "outputs/temp_files.rs"]
 mod temp_files;

@@ -8,8 +8,9 @@ use apue_ipc::tempdir::TempDir;
 
 use super::*;
 
-/// The chapter programs that create files.
-const CREATE_FILES: [Program; 1] = [bin!("popen")];
+/// The chapter programs that create files (the FIFO client and server are checked by
+/// their own session tests).
+const CREATE_FILES: [Program; 2] = [bin!("popen"), bin!("fifo")];
 
 #[test]
 fn chapter_programs_leave_no_file_behind() {

@@ -6,8 +6,8 @@
 
 use std::process::Stdio;
 
-use apue_ipc::cli;
 use apue_ipc::msg::{MessageQueue, Select};
+use apue_ipc::{blocked, cli};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -25,7 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "child",
     )?;
     // Not a sleep: poll /proc/PID/syscall until the child sleeps inside msgrcv.
-    cli::wait_until_blocked(child.id(), libc::SYS_msgrcv)?;
+    blocked::wait_until_child_blocked_in(child.id(), libc::SYS_msgrcv)?;
     queue.remove()?;
 
     let output = child.wait_with_output()?;

@@ -157,42 +157,6 @@ pub fn wait_success(
     }
 }
 
-/// Waits until process `pid` sleeps inside the system call `syscall` (a `libc::SYS_*`
-/// number), such as a child blocked in `msgrcv`: the way to know that a waiter is
-/// *waiting*, so that what the parent does next (removing the queue, sending) reaches it
-/// there and not before it got there.
-///
-/// `/proc/PID/syscall` shows the number of the call a sleeping process is in, and
-/// `running` while it runs (proc(5)). This polls it, yielding the processor in between,
-/// for at most ten seconds; a process that exits or never blocks is an error.
-pub fn wait_until_blocked(
-    pid: u32,
-    syscall: libc::c_long,
-) -> Result<(), Error> {
-    let path = format!("/proc/{pid}/syscall");
-    let deadline =
-        std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| Error::from_io("read", &path, e))?;
-        if text.split_whitespace().next() == Some(syscall.to_string().as_str())
-        {
-            return Ok(());
-        }
-        if std::time::Instant::now() > deadline {
-            return Err(Error::invalid(
-                "read",
-                path,
-                format!(
-                    "process {pid} did not block in system call {syscall}: {}",
-                    text.trim()
-                ),
-            ));
-        }
-        std::thread::yield_now();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,19 +178,6 @@ mod tests {
         assert!(list.take_flag("--remove"));
         assert!(!list.take_flag("--remove"));
         assert_eq!(list.next_arg().unwrap().as_deref(), Some("msg=1"));
-    }
-
-    #[test]
-    fn sees_a_child_blocked_in_a_system_call() {
-        // `cat` with an empty pipe for input waits in read(2) until the pipe closes.
-        let mut child = std::process::Command::new("cat")
-            .stdin(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let blocked = wait_until_blocked(child.id(), libc::SYS_read);
-        drop(child.stdin.take()); // end-of-file: cat exits
-        assert!(child.wait().unwrap().success());
-        blocked.unwrap();
     }
 
     #[test]

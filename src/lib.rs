@@ -1,25 +1,37 @@
 //! # apue_ipc
 //!
-//! Safe, owning Rust wrappers for the single-host Unix IPC mechanisms of chapter 15 of
-//! *Advanced Programming in the UNIX Environment*, written as the library behind an
-//! executable book: every chapter of the book is backed by one module here and by a
-//! program in `chapters/` whose real output the book prints.
+//! Safe, owning Rust wrappers for the single-host Unix IPC mechanisms of
+//! chapter 15 of *Advanced Programming in the UNIX Environment*, written as the
+//! library behind an executable book: every chapter of the book is backed by
+//! one module here and by a program in `chapters/` whose real output the book
+//! prints.
 //!
 //! | mechanism | module   | man pages                |
 //! |-----------|----------|--------------------------|
 //! | pipes     | [`pipe`] | pipe(2), pipe(7)         |
+//! | `popen`/`pclose` | [`popen`] | popen(3), pclose(3) |
+//! | FIFOs     | [`fifo`] | mkfifo(3), fifo(7)       |
 //! | XSI IPC: keys, permissions, limits | [`xsi`] | sysvipc(7), ftok(3) |
 //! | message queues | [`msg`] | msgget(2), msgsnd(2), msgctl(2) |
 //! | removing leftover objects | [`cleanup`] | ipcrm(1), proc_sysvipc(5) |
 //!
-//! Every fallible call returns [`Result`], whose [`Error`] names the call that failed, the
-//! object it was applied to and the `errno`, as in `write(pipe): Broken pipe (EPIPE)`.
+//! Programs that create files do it in a [`tempdir::TempDir`] of their own,
+//! removed on drop. Demonstrations that a call waits use [`blocked`] to see the
+//! waiting thread inside it.
+//!
+//! Every fallible call returns [`Result`], whose [`Error`] names the call that
+//! failed, the object it was applied to and the `errno`, as in `write(pipe):
+//! Broken pipe (EPIPE)`.
 
+pub mod blocked;
 pub mod cleanup;
 pub mod cli;
 pub mod error;
+pub mod fifo;
 pub mod msg;
 pub mod pipe;
+pub mod popen;
+pub mod tempdir;
 pub mod xsi;
 
 pub use error::{Context, Error, Result};

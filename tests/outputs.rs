@@ -1,5 +1,6 @@
-//! Every chapter program, run as a real process: its output is a snapshot that the book
-//! includes verbatim, it is the same on every run, and bad input gets a usage error.
+//! Every chapter program, run as a real process: its output is a snapshot that
+//! the book includes verbatim, it is the same on every run, and bad input gets
+//! a usage error.
 //!
 //! A snapshot is a transcript, as a terminal would show it:
 //!
@@ -9,13 +10,15 @@
 //! hello,world
 //! ```
 //!
-//! Standard output comes first, then standard error, then `[exit status: N]` when N is
-//! not 0. What truly varies between runs or machines (identifiers, uids, tuned limits) is
-//! replaced by filters, the same for the snapshot and for the determinism check. After an intended change of output, accept the new snapshots with
-//! `INSTA_UPDATE=always cargo test --test outputs` (or `cargo insta review`), read the
-//! diff, and commit them: the book shows them as they are.
+//! Standard output comes first, then standard error, then `[exit status: N]`
+//! when N is not 0. What truly varies between runs or machines (identifiers,
+//! uids, tuned limits) is replaced by filters, the same for the snapshot and
+//! for the determinism check. After an intended change of output, accept the
+//! new snapshots with `INSTA_UPDATE=always cargo test --test outputs` (or
+//! `cargo insta review`), read the diff, and commit them: the book shows them
+//! as they are.
 
-use std::process::Command;
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
@@ -42,26 +45,11 @@ impl Program {
             .args(args)
             .output()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.path));
-        let mut text = format!("$ cargo run --bin {}", self.name);
-        if !args.is_empty() {
-            text.push_str(" --");
-            for arg in args {
-                text.push(' ');
-                text.push_str(arg);
-            }
-        }
-        text.push('\n');
-        text.push_str(&String::from_utf8_lossy(&output.stdout));
-        text.push_str(&String::from_utf8_lossy(&output.stderr));
-        match output.status.code() {
-            Some(0) => {}
-            Some(code) => text.push_str(&format!("[exit status: {code}]\n")),
-            None => text.push_str(&format!("[{}]\n", output.status)),
-        }
-        text
+        transcript_of(self.name, args, &output)
     }
 
-    /// The transcript of `args` with every `(regex, replacement)` of `filters` applied.
+    /// The transcript of `args` with every `(regex, replacement)` of `filters`
+    /// applied.
     fn filtered_transcript(
         self,
         args: &[&str],
@@ -75,7 +63,8 @@ impl Program {
         text
     }
 
-    /// Asserts the transcript of `args` against the snapshot `chapters/snapshots/<name>.snap`.
+    /// Asserts the transcript of `args` against the snapshot
+    /// `chapters/snapshots/<name>.snap`.
     fn snapshot(self, name: &str, args: &[&str], filters: &[(String, String)]) {
         let transcript = self.filtered_transcript(args, filters);
         insta::with_settings!({
@@ -87,8 +76,8 @@ impl Program {
         });
     }
 
-    /// Runs the program `runs` times, `parallel` copies at a time, and asserts that every
-    /// transcript, filtered, is identical to the first.
+    /// Runs the program `runs` times, `parallel` copies at a time, and asserts
+    /// that every transcript, filtered, is identical to the first.
     fn assert_deterministic(
         self,
         args: &[&str],
@@ -115,14 +104,37 @@ impl Program {
     }
 }
 
-/// The checks every chapter program gets: its output is the snapshot `NAME.snap` that the
-/// book includes, 100 runs (8 at a time) print the same, `--help` prints a usage line and
-/// exits with 0, and an unexpected argument gets a usage error (snapshot
-/// `NAME-bad-argument.snap`). Programs with more to check get more tests beside these.
+/// A finished run of the program `name` with `args`, as a terminal would show
+/// it.
+fn transcript_of(name: &str, args: &[&str], output: &Output) -> String {
+    let mut text = format!("$ cargo run --bin {name}");
+    if !args.is_empty() {
+        text.push_str(" --");
+        for arg in args {
+            text.push(' ');
+            text.push_str(arg);
+        }
+    }
+    text.push('\n');
+    text.push_str(&String::from_utf8_lossy(&output.stdout));
+    text.push_str(&String::from_utf8_lossy(&output.stderr));
+    match output.status.code() {
+        Some(0) => {}
+        Some(code) => text.push_str(&format!("[exit status: {code}]\n")),
+        None => text.push_str(&format!("[{}]\n", output.status)),
+    }
+    text
+}
+
+/// The checks every chapter program gets: its output is the snapshot
+/// `NAME.snap` that the book includes, 100 runs (8 at a time) print the same,
+/// `--help` prints a usage line and exits with 0, and an unexpected argument
+/// gets a usage error (snapshot `NAME-bad-argument.snap`). Programs with more
+/// to check get more tests beside these.
 ///
-/// `chapter_program!(NAME, args: [...], filters: EXPR)` runs the program with those
-/// arguments for the snapshot and the determinism check, and applies the filters, a
-/// `Vec<(String, String)>` of regex and replacement, to both.
+/// `chapter_program!(NAME, args: [...], filters: EXPR)` runs the program with
+/// those arguments for the snapshot and the determinism check, and applies the
+/// filters, a `Vec<(String, String)>` of regex and replacement, to both.
 macro_rules! chapter_program {
     ($name:ident) => {
         chapter_program!($name, args: [], filters: Vec::new());
@@ -176,7 +188,8 @@ chapter_program!(ipcrm_mine, args: ["demo"], filters: vec![
 ]);
 
 /// A filter that shows `label` followed by Linux's `default` for the limit
-/// `/proc/sys/kernel/NAME` where this machine has another value (none where it has not).
+/// `/proc/sys/kernel/NAME` where this machine has another value (none where it
+/// has not).
 fn tuned_limit(label: &str, name: &str, default: u64) -> Vec<(String, String)> {
     let path = format!("/proc/sys/kernel/{name}");
     let value = std::fs::read_to_string(&path)
@@ -189,3 +202,11 @@ fn tuned_limit(label: &str, name: &str, default: u64) -> Vec<(String, String)> {
         format!("{label}{default}"),
     )]
 }
+
+chapter_program!(popen);
+chapter_program!(fifo);
+
+#[path = "outputs/fifo_service.rs"]
+mod fifo_service;
+#[path = "outputs/temp_files.rs"]
+mod temp_files;

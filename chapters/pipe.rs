@@ -34,13 +34,7 @@ Exit status: 0 on success, 1 if a system call failed, 2 on a usage error.
 ";
 
 fn main() -> ExitCode {
-    cli::run("pipe", HELP, |mut args| match args.next_arg()?.as_deref() {
-        None => parent(args),
-        Some("child") => child(args),
-        Some(other) => {
-            Err(Failure::Usage(format!("unexpected argument '{other}'")))
-        }
-    })
+    cli::run_parent_and_child("pipe", HELP, parent, child)
 }
 
 // ANCHOR: parent

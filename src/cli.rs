@@ -117,6 +117,25 @@ pub fn run(
     }
 }
 
+/// Runs a program made of two halves, as the C examples that `fork` are: with
+/// no argument it is the `parent`, which starts the program again (see
+/// [`child_command`]) with the first argument `child` to run the `child` half.
+/// Any other first argument is a usage error. Answers `--help` as [`run`] does.
+pub fn run_parent_and_child(
+    name: &str,
+    help: &str,
+    parent: impl FnOnce(Args) -> Result<(), Failure>,
+    child: impl FnOnce(Args) -> Result<(), Failure>,
+) -> ExitCode {
+    run(name, help, |mut args| match args.next_arg()?.as_deref() {
+        None => parent(args),
+        Some("child") => child(args),
+        Some(other) => {
+            Err(Failure::Usage(format!("unexpected argument '{other}'")))
+        }
+    })
+}
+
 /// A command that starts this same program again with `role` as its first argument,
 /// ready for the caller to attach pipes or descriptors to it before spawning.
 pub fn child_command(role: &str) -> Result<Command, Error> {

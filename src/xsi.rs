@@ -396,29 +396,8 @@ impl Id {
     pub fn perm(self) -> Result<IpcPerm> {
         let perm = match self.kind {
             Kind::MessageQueue => msg_stat(self.raw)?.msg_perm,
-            Kind::SemaphoreSet => {
-                let mut ds = zeroed_semid_ds();
-                // SAFETY: IPC_STAT writes one `semid_ds` through the pointer, which points
-                // to a valid, writable one that lives across the call.
-                let ret = unsafe {
-                    libc::semctl(
-                        self.raw,
-                        0,
-                        libc::IPC_STAT,
-                        &mut ds as *mut libc::semid_ds,
-                    )
-                };
-                check(ret, "IPC_STAT", self)?;
-                ds.sem_perm
-            }
-            Kind::SharedMemory => {
-                let mut ds = zeroed_shmid_ds();
-                // SAFETY: as above, with a `shmid_ds`.
-                let ret =
-                    unsafe { libc::shmctl(self.raw, libc::IPC_STAT, &mut ds) };
-                check(ret, "IPC_STAT", self)?;
-                ds.shm_perm
-            }
+            Kind::SemaphoreSet => sem_stat(self.raw)?.sem_perm,
+            Kind::SharedMemory => shm_stat(self.raw)?.shm_perm,
         };
         Ok(IpcPerm::from_libc(&perm))
     }
@@ -449,40 +428,14 @@ impl Id {
                 msg_set(self.raw, &mut ds)
             }
             Kind::SemaphoreSet => {
-                let mut ds = zeroed_semid_ds();
-                // SAFETY: IPC_STAT writes one `semid_ds` into `ds`, valid for the call.
-                let ret = unsafe {
-                    libc::semctl(
-                        self.raw,
-                        0,
-                        libc::IPC_STAT,
-                        &mut ds as *mut libc::semid_ds,
-                    )
-                };
-                check(ret, "IPC_STAT", self)?;
+                let mut ds = sem_stat(self.raw)?;
                 change(&mut ds.sem_perm);
-                // SAFETY: IPC_SET reads one `semid_ds` from `ds`, valid for the call.
-                let ret = unsafe {
-                    libc::semctl(
-                        self.raw,
-                        0,
-                        libc::IPC_SET,
-                        &mut ds as *mut libc::semid_ds,
-                    )
-                };
-                check(ret, "IPC_SET", self).map(drop)
+                sem_set(self.raw, &mut ds)
             }
             Kind::SharedMemory => {
-                let mut ds = zeroed_shmid_ds();
-                // SAFETY: IPC_STAT writes one `shmid_ds` into `ds`, valid for the call.
-                let ret =
-                    unsafe { libc::shmctl(self.raw, libc::IPC_STAT, &mut ds) };
-                check(ret, "IPC_STAT", self)?;
+                let mut ds = shm_stat(self.raw)?;
                 change(&mut ds.shm_perm);
-                // SAFETY: IPC_SET reads one `shmid_ds` from `ds`, valid for the call.
-                let ret =
-                    unsafe { libc::shmctl(self.raw, libc::IPC_SET, &mut ds) };
-                check(ret, "IPC_SET", self).map(drop)
+                shm_set(self.raw, &mut ds)
             }
         }
     }
@@ -534,14 +487,43 @@ fn check(ret: c_int, command: &str, id: Id) -> Result<c_int> {
     }
 }
 
-fn zeroed_semid_ds() -> libc::semid_ds {
+/// `semctl(IPC_STAT)`.
+fn sem_stat(raw: c_int) -> Result<libc::semid_ds> {
     // SAFETY: `semid_ds` is plain integers; all zeroes is a valid value.
-    unsafe { std::mem::zeroed() }
+    let mut ds: libc::semid_ds = unsafe { std::mem::zeroed() };
+    // SAFETY: IPC_STAT writes one `semid_ds` through the pointer, which points
+    // to `ds`, valid and writable for the call.
+    let ret = unsafe {
+        libc::semctl(raw, 0, libc::IPC_STAT, &mut ds as *mut libc::semid_ds)
+    };
+    check(ret, "IPC_STAT", Id::from_raw(Kind::SemaphoreSet, raw))?;
+    Ok(ds)
 }
 
-fn zeroed_shmid_ds() -> libc::shmid_ds {
+/// `semctl(IPC_SET)`: the kernel takes the owner and the mode from `ds`.
+fn sem_set(raw: c_int, ds: &mut libc::semid_ds) -> Result<()> {
+    // SAFETY: IPC_SET reads one `semid_ds` from `ds`, valid for the call.
+    let ret = unsafe {
+        libc::semctl(raw, 0, libc::IPC_SET, ds as *mut libc::semid_ds)
+    };
+    check(ret, "IPC_SET", Id::from_raw(Kind::SemaphoreSet, raw)).map(drop)
+}
+
+/// `shmctl(IPC_STAT)`.
+fn shm_stat(raw: c_int) -> Result<libc::shmid_ds> {
     // SAFETY: `shmid_ds` is plain integers; all zeroes is a valid value.
-    unsafe { std::mem::zeroed() }
+    let mut ds: libc::shmid_ds = unsafe { std::mem::zeroed() };
+    // SAFETY: IPC_STAT writes one `shmid_ds` into `ds`, valid for the call.
+    let ret = unsafe { libc::shmctl(raw, libc::IPC_STAT, &mut ds) };
+    check(ret, "IPC_STAT", Id::from_raw(Kind::SharedMemory, raw))?;
+    Ok(ds)
+}
+
+/// `shmctl(IPC_SET)`: the kernel takes the owner and the mode from `ds`.
+fn shm_set(raw: c_int, ds: &mut libc::shmid_ds) -> Result<()> {
+    // SAFETY: IPC_SET reads one `shmid_ds` from `ds`, valid for the call.
+    let ret = unsafe { libc::shmctl(raw, libc::IPC_SET, ds) };
+    check(ret, "IPC_SET", Id::from_raw(Kind::SharedMemory, raw)).map(drop)
 }
 
 /// `msgctl(IPC_STAT)`, shared with [`crate::msg`].

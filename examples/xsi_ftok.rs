@@ -9,6 +9,7 @@ use std::fs::File;
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 
+use apue_ipc::tempdir::TempDir;
 use apue_ipc::xsi::Key;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -28,7 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // ANCHOR: collision
-    let dir = tempfile::tempdir()?; // removed with its files when dropped
+    let dir = TempDir::new("xsi_ftok")?; // removed with its files when dropped
     let mut seen: HashMap<Key, PathBuf> = HashMap::new();
     // Files in one directory share a device, and 16 bits give 65,536 inode
     // patterns: one of the first 65,537 files must repeat a key, and usually

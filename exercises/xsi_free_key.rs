@@ -54,7 +54,7 @@ mod tests {
 
     #[test]
     fn skips_the_ids_whose_keys_are_taken() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = apue_ipc::tempdir::TempDir::new("xsi_free_key").unwrap();
         let path = dir.path().join("config");
         std::fs::write(&path, "").unwrap();
         let taken = Object::open(

@@ -52,11 +52,6 @@ impl Pipe {
             std::io::pipe().map_err(|e| Error::from_io("pipe", "pipe", e))?;
         Ok(Pipe { reader, writer })
     }
-
-    /// Splits the pipe into its two ends.
-    pub fn into_ends(self) -> (PipeReader, PipeWriter) {
-        (self.reader, self.writer)
-    }
 }
 
 /// What C asks of a pipe's (or FIFO's) descriptor, for any type that owns or borrows one.

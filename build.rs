@@ -5,12 +5,12 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-#[path = "build/mdbook_links.rs"]
+#[path = "xtask/src/mdbook_links.rs"]
 mod mdbook_links;
 
 fn main() {
     println!("cargo:rerun-if-changed=book");
-    println!("cargo:rerun-if-changed=build/mdbook_links.rs");
+    println!("cargo:rerun-if-changed=xtask/src/mdbook_links.rs");
     let out_dir =
         PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let copies_dir = out_dir.join("book");

@@ -200,7 +200,7 @@ pub fn execute(plan: &Plan, uid: u32) -> Vec<(Entry, Outcome)> {
 fn remove_if_unchanged(entry: &Entry, uid: u32) -> Result<()> {
     let now = entry.id.perm()?;
     if now.key != entry.key || now.uid != uid {
-        return Err(Error::invalid(
+        return Err(Error::unexpected(
             "IPC_STAT",
             entry.id.to_string(),
             format!(

@@ -2,12 +2,14 @@
 //!
 //! Every fallible function of the library returns [`Result<T>`]. An [`Error`] names the
 //! system call (or library operation) that failed, the object it was applied to (a pipe,
-//! a path, an IPC key or identifier) and the cause: either the `errno` the kernel returned
-//! or a description of an argument the library refused before making any call.
+//! a path, an IPC key or identifier) and the [`Cause`]: the `errno` the kernel returned,
+//! an argument the library refused before making any call, or a call that succeeded
+//! with a result the operation cannot accept.
 //!
 //! ```text
 //! write(pipe): Broken pipe (EPIPE)
 //! write(pipe): 5000 bytes cannot be written atomically: PIPE_BUF is 4096
+//! write(/tmp/apue-ipc-fifo.x8Kq2a/fifo): short write of 100 of 4096 bytes
 //! ```
 
 use std::fmt;
@@ -22,6 +24,10 @@ pub enum Cause {
     Os(Errno),
     /// The library refused the arguments before any system call was made.
     Invalid(String),
+    /// The call succeeded, but its result is one the operation cannot accept:
+    /// a short write where the whole record had to go, a child process that
+    /// exited with a failure, a path that opened but is not a FIFO.
+    Unexpected(String),
 }
 
 /// A failed operation: the call, the object it was applied to, and the [`Cause`].
@@ -62,10 +68,25 @@ impl Error {
         }
     }
 
+    /// A call that succeeded with a result the operation cannot accept: `call` on
+    /// `object` gave what `what` describes.
+    pub fn unexpected(
+        call: &'static str,
+        object: impl Into<String>,
+        what: impl Into<String>,
+    ) -> Self {
+        Error {
+            call,
+            object: object.into(),
+            cause: Cause::Unexpected(what.into()),
+        }
+    }
+
     /// Wraps a [`std::io::Error`] that came from `call` on `object`.
     ///
     /// An error that carries an OS error number keeps it as an [`Errno`]; any other
-    /// becomes [`Cause::Invalid`] with the error's own message.
+    /// (std's own, such as `WriteZero`) becomes [`Cause::Unexpected`] with the
+    /// error's own message.
     pub fn from_io(
         call: &'static str,
         object: impl Into<String>,
@@ -73,7 +94,7 @@ impl Error {
     ) -> Self {
         match err.raw_os_error() {
             Some(code) => Error::os(call, object, Errno::from_raw(code)),
-            None => Error::invalid(call, object, err.to_string()),
+            None => Error::unexpected(call, object, err.to_string()),
         }
     }
 
@@ -96,7 +117,7 @@ impl Error {
     pub fn errno(&self) -> Option<Errno> {
         match self.cause {
             Cause::Os(errno) => Some(errno),
-            Cause::Invalid(_) => None,
+            Cause::Invalid(_) | Cause::Unexpected(_) => None,
         }
     }
 }
@@ -108,7 +129,9 @@ impl fmt::Display for Error {
             // `Errno`'s Debug form is its symbolic name (`EPIPE`), which is what a reader
             // looks up in the man page's ERRORS section.
             Cause::Os(errno) => write!(f, "{} ({:?})", errno.desc(), errno),
-            Cause::Invalid(reason) => f.write_str(reason),
+            Cause::Invalid(reason) | Cause::Unexpected(reason) => {
+                f.write_str(reason)
+            }
         }
     }
 }
@@ -126,6 +149,7 @@ impl From<Error> for io::Error {
             Cause::Invalid(_) => {
                 io::Error::new(io::ErrorKind::InvalidInput, err)
             }
+            Cause::Unexpected(_) => io::Error::other(err),
         }
     }
 }
@@ -167,6 +191,18 @@ mod tests {
         let err = Error::invalid("write", "pipe", "too long");
         assert_eq!(err.to_string(), "write(pipe): too long");
         assert_eq!(err.errno(), None);
+    }
+
+    #[test]
+    fn an_unexpected_result_is_not_an_invalid_argument() {
+        let err = Error::unexpected("waitpid", "child", "exit status: 1");
+        assert_eq!(err.to_string(), "waitpid(child): exit status: 1");
+        assert_eq!(err.cause(), &Cause::Unexpected("exit status: 1".into()));
+        let io: io::Error = err.into();
+        assert_eq!(io.kind(), io::ErrorKind::Other);
+        let from_io =
+            Error::from_io("write", "pipe", io::ErrorKind::WriteZero.into());
+        assert!(matches!(from_io.cause(), Cause::Unexpected(_)));
     }
 
     #[test]

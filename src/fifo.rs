@@ -26,8 +26,6 @@
 //!
 //! Man pages: mkfifo(3), fifo(7), pipe(7), open(2), stat(2), unlink(2).
 
-pub mod service;
-
 use std::fs::OpenOptions;
 use std::io::{PipeReader, PipeWriter};
 use std::os::fd::OwnedFd;
@@ -66,10 +64,7 @@ impl Fifo {
 
     /// `mkfifo(path, mode)`. The process umask still clears bits of `mode`, as for any
     /// newly created file.
-    pub fn create_with_mode(
-        path: impl Into<PathBuf>,
-        mode: u32,
-    ) -> Result<Fifo> {
+    fn create_with_mode(path: impl Into<PathBuf>, mode: u32) -> Result<Fifo> {
         let path = path.into();
         let bits = Mode::from_bits(mode as libc::mode_t).ok_or_else(|| {
             Error::invalid(
@@ -151,7 +146,7 @@ fn open_fd(
         .context("fstat", path.display().to_string())?
         .file_type();
     if !kind.is_fifo() {
-        return Err(Error::invalid(
+        return Err(Error::unexpected(
             "open",
             path.display().to_string(),
             "not a FIFO",
@@ -172,13 +167,12 @@ pub fn is_fifo(path: &Path) -> Result<bool> {
 mod tests {
     use super::*;
     use crate::pipe::PipeEnd;
-    use crate::tempdir::TempDir;
     use nix::errno::Errno;
     use std::io::{Read, Write};
 
     #[test]
     fn create_open_both_ends_and_unlink_on_drop() {
-        let dir = TempDir::new("test").unwrap();
+        let dir = tempfile::tempdir().unwrap();
         let fifo = Fifo::create(dir.path().join("fifo")).unwrap();
         assert!(is_fifo(fifo.path()).unwrap());
 
@@ -198,7 +192,7 @@ mod tests {
 
     #[test]
     fn create_refuses_an_existing_name_and_leaves_it_alone() {
-        let dir = TempDir::new("test").unwrap();
+        let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("taken");
         std::fs::write(&path, b"data").unwrap();
         let err = Fifo::create(&path).unwrap_err();
@@ -209,7 +203,7 @@ mod tests {
     #[test]
     fn permissions_default_to_owner_only() {
         use std::os::unix::fs::PermissionsExt;
-        let dir = TempDir::new("test").unwrap();
+        let dir = tempfile::tempdir().unwrap();
         let fifo = Fifo::create(dir.path().join("fifo")).unwrap();
         let mode = std::fs::metadata(fifo.path()).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
@@ -217,7 +211,7 @@ mod tests {
 
     #[test]
     fn opening_a_regular_file_as_a_fifo_is_refused() {
-        let dir = TempDir::new("test").unwrap();
+        let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("plain");
         std::fs::write(&path, b"").unwrap();
         let err = open_reader(&path, Open::Blocking).unwrap_err();
@@ -230,7 +224,7 @@ mod tests {
 
     #[test]
     fn keep_leaves_the_fifo() {
-        let dir = TempDir::new("test").unwrap();
+        let dir = tempfile::tempdir().unwrap();
         let path = Fifo::create(dir.path().join("fifo")).unwrap().keep();
         assert!(is_fifo(&path).unwrap());
         std::fs::remove_file(&path).unwrap();

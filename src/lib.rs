@@ -15,23 +15,22 @@
 //! | message queues | [`msg`] | msgget(2), msgsnd(2), msgctl(2) |
 //! | removing leftover objects | [`cleanup`] | ipcrm(1), proc_sysvipc(5) |
 //!
-//! Programs that create files do it in a [`tempdir::TempDir`] of their own,
-//! removed on drop. Demonstrations that a call waits use [`blocked`] to see the
-//! waiting thread inside it.
+//! This crate is the subject of the book and nothing else: the scaffolding the
+//! programs share (argument handling, exit codes, waiting until a task is blocked
+//! in a system call) is the `harness` crate in `chapters/harness/`.
 //!
 //! Every fallible call returns [`Result`], whose [`Error`] names the call that
 //! failed, the object it was applied to and the `errno`, as in `write(pipe):
 //! Broken pipe (EPIPE)`.
 
-pub mod blocked;
 pub mod cleanup;
-pub mod cli;
 pub mod error;
 pub mod fifo;
 pub mod msg;
 pub mod pipe;
 pub mod popen;
-pub mod tempdir;
+mod sem;
+mod shm;
 pub mod xsi;
 
 pub use error::{Context, Error, Result};

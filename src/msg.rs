@@ -26,7 +26,10 @@ use libc::{c_int, c_long};
 use nix::errno::Errno;
 
 use crate::error::{Error, Result};
-use crate::xsi::{self, Id, IpcPerm, Key, Kind, Object, Options};
+use crate::xsi::object::get_or_create;
+use crate::xsi::{
+    self, control, glibc, Control, Id, IpcPerm, Key, Kind, Object, Options,
+};
 
 /// Which message [`MessageQueue::receive`] takes: msgrcv's `msgtyp` argument as a type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,9 +114,8 @@ impl MessageQueue {
     /// unless they say otherwise). Removed on drop only if this call created it.
     pub fn open(key: Key, options: &Options) -> Result<MessageQueue> {
         let (id, created) =
-            xsi::get_or_create(Kind::MessageQueue, key, options, |flags| {
-                // SAFETY: msgget takes only integers.
-                unsafe { libc::msgget(key.raw(), flags) }
+            get_or_create(Kind::MessageQueue, key, options, |flags| {
+                libc::msqid_ds::get_smallest(key, flags)
             })?;
         // Owned before anything else can fail, so that an error below removes it.
         let object = Object::from_parts(id, created);
@@ -127,7 +129,7 @@ impl MessageQueue {
     /// never removed on drop: whoever created it does that.
     pub fn attach(id: c_int) -> Result<MessageQueue> {
         let id = Id::from_raw(Kind::MessageQueue, id);
-        xsi::msg_stat(id.raw())?; // fails now, with EINVAL, if there is no such queue
+        libc::msqid_ds::stat(id.raw())?; // fails now, with EINVAL, if there is no such queue
         Ok(MessageQueue {
             object: Object::from_parts(id, false),
             max_message: message_size_limit()?,
@@ -264,11 +266,11 @@ impl MessageQueue {
 
     /// `IPC_STAT`: the queue's counters, limits, last users and times.
     pub fn stat(&self) -> Result<QueueStatus> {
-        let ds = xsi::msg_stat(self.id().raw())?;
+        let ds = libc::msqid_ds::stat(self.id().raw())?;
         let pid = |pid: libc::pid_t| (pid != 0).then_some(pid);
         Ok(QueueStatus {
             perm: IpcPerm::from_libc(&ds.msg_perm),
-            bytes: ds.__msg_cbytes,
+            bytes: glibc::msg_cbytes(&ds),
             messages: ds.msg_qnum,
             max_bytes: ds.msg_qbytes,
             last_send_pid: pid(ds.msg_lspid),
@@ -283,9 +285,9 @@ impl MessageQueue {
     /// the owner; raising it above `msgmnb` needs privilege (`CAP_SYS_RESOURCE`), else
     /// `EPERM`.
     pub fn set_max_bytes(&self, max_bytes: u64) -> Result<()> {
-        let mut ds = xsi::msg_stat(self.id().raw())?;
+        let mut ds = libc::msqid_ds::stat(self.id().raw())?;
         ds.msg_qbytes = max_bytes;
-        xsi::msg_set(self.id().raw(), &mut ds)
+        ds.set(self.id().raw())
     }
 
     /// Removes the queue now (`IPC_RMID`), reporting failure; processes waiting in
@@ -297,6 +299,46 @@ impl MessageQueue {
     /// Leaves the queue in the kernel when the handle goes, and returns its identifier.
     pub fn keep(self) -> Id {
         self.object.keep()
+    }
+}
+
+/// The control calls of message queues: `msgctl(2)` on a `struct msqid_ds`.
+impl Control for libc::msqid_ds {
+    const KIND: Kind = Kind::MessageQueue;
+
+    fn get_smallest(key: Key, flags: c_int) -> c_int {
+        // SAFETY: msgget takes only integers.
+        unsafe { libc::msgget(key.raw(), flags) }
+    }
+
+    fn stat(id: c_int) -> Result<Self> {
+        // SAFETY: `msqid_ds` is plain integers; all zeroes is a valid value.
+        let mut ds: libc::msqid_ds = unsafe { std::mem::zeroed() };
+        // SAFETY: IPC_STAT writes one `msqid_ds` into `ds`, valid for the call.
+        let ret = unsafe { libc::msgctl(id, libc::IPC_STAT, &mut ds) };
+        control::check(ret, Self::KIND, "IPC_STAT", id)?;
+        Ok(ds)
+    }
+
+    fn set(&mut self, id: c_int) -> Result<()> {
+        // SAFETY: IPC_SET reads one `msqid_ds` from `self`, valid for the call.
+        let ret = unsafe { libc::msgctl(id, libc::IPC_SET, self) };
+        control::check(ret, Self::KIND, "IPC_SET", id).map(drop)
+    }
+
+    fn remove(id: c_int) -> Result<()> {
+        // SAFETY: IPC_RMID reads no buffer; the man page specifies a null pointer.
+        let ret =
+            unsafe { libc::msgctl(id, libc::IPC_RMID, std::ptr::null_mut()) };
+        control::check(ret, Self::KIND, "IPC_RMID", id).map(drop)
+    }
+
+    fn perm(&self) -> &libc::ipc_perm {
+        &self.msg_perm
+    }
+
+    fn perm_mut(&mut self) -> &mut libc::ipc_perm {
+        &mut self.msg_perm
     }
 }
 

@@ -21,7 +21,7 @@
 //! Man pages: pipe(2), pipe(7), fpathconf(3), fstat(2), fcntl(2), write(2).
 
 use std::io::{PipeReader, PipeWriter};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::sys::stat::{fstat, SFlag};
@@ -61,22 +61,28 @@ pub trait PipeEnd: AsFd {
     fn pipe_buf(&self) -> Result<usize> {
         match fpathconf(self.as_fd(), PathconfVar::PIPE_BUF) {
             Ok(Some(limit)) => usize::try_from(limit).map_err(|_| {
-                Error::invalid("fpathconf", "pipe", "negative PIPE_BUF")
+                Error::unexpected(
+                    "fpathconf",
+                    name_of(self.as_fd()),
+                    "negative PIPE_BUF",
+                )
             }),
-            Ok(None) => Err(Error::invalid(
+            Ok(None) => Err(Error::unexpected(
                 "fpathconf",
-                "pipe",
+                name_of(self.as_fd()),
                 "the system reports no PIPE_BUF limit",
             )),
-            Err(errno) => Err(Error::os("fpathconf", "pipe", errno)),
+            Err(errno) => {
+                Err(Error::os("fpathconf", name_of(self.as_fd()), errno))
+            }
         }
     }
 
     /// `fstat` then `S_ISFIFO`: true for both ends of a pipe and for an opened FIFO, which
     /// is the kernel's way of saying that a pipe is an unnamed FIFO.
     fn is_fifo(&self) -> Result<bool> {
-        let stat =
-            fstat(self.as_fd()).map_err(|e| Error::os("fstat", "pipe", e))?;
+        let stat = fstat(self.as_fd())
+            .map_err(|e| Error::os("fstat", name_of(self.as_fd()), e))?;
         Ok(SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT
             == SFlag::S_IFIFO)
     }
@@ -84,21 +90,26 @@ pub trait PipeEnd: AsFd {
     /// `fcntl(fd, F_GETPIPE_SZ)`: how many bytes the pipe holds before a writer blocks.
     /// Linux only; 65536 by default (sixteen 4 KiB pages).
     fn capacity(&self) -> Result<usize> {
-        let size = fcntl(self.as_fd(), FcntlArg::F_GETPIPE_SZ)
-            .map_err(|e| Error::os("fcntl(F_GETPIPE_SZ)", "pipe", e))?;
-        usize::try_from(size)
-            .map_err(|_| Error::invalid("fcntl", "pipe", "negative size"))
+        let size =
+            fcntl(self.as_fd(), FcntlArg::F_GETPIPE_SZ).map_err(|e| {
+                Error::os("fcntl(F_GETPIPE_SZ)", name_of(self.as_fd()), e)
+            })?;
+        usize::try_from(size).map_err(|_| {
+            Error::unexpected("fcntl", name_of(self.as_fd()), "negative size")
+        })
     }
 
     /// Sets or clears `O_NONBLOCK`. A non-blocking read of an empty pipe, or write to a full
     /// one, fails with `EAGAIN` instead of waiting.
     fn set_nonblocking(&self, nonblocking: bool) -> Result<()> {
-        let flags = fcntl(self.as_fd(), FcntlArg::F_GETFL)
-            .map_err(|e| Error::os("fcntl(F_GETFL)", "pipe", e))?;
+        let flags = fcntl(self.as_fd(), FcntlArg::F_GETFL).map_err(|e| {
+            Error::os("fcntl(F_GETFL)", name_of(self.as_fd()), e)
+        })?;
         let mut flags = OFlag::from_bits_truncate(flags);
         flags.set(OFlag::O_NONBLOCK, nonblocking);
-        fcntl(self.as_fd(), FcntlArg::F_SETFL(flags))
-            .map_err(|e| Error::os("fcntl(F_SETFL)", "pipe", e))?;
+        fcntl(self.as_fd(), FcntlArg::F_SETFL(flags)).map_err(|e| {
+            Error::os("fcntl(F_SETFL)", name_of(self.as_fd()), e)
+        })?;
         Ok(())
     }
 
@@ -109,7 +120,7 @@ pub trait PipeEnd: AsFd {
     /// may be *short*, and the rest, written later, may land after other writers' bytes.
     fn write_once(&self, bytes: &[u8]) -> Result<usize> {
         nix::unistd::write(self.as_fd(), bytes)
-            .map_err(|e| Error::os("write", "pipe", e))
+            .map_err(|e| Error::os("write", name_of(self.as_fd()), e))
     }
 
     /// Writes `message` as one record that no other writer's bytes can split: one
@@ -123,7 +134,7 @@ pub trait PipeEnd: AsFd {
         if message.len() > limit {
             return Err(Error::invalid(
                 "write",
-                "pipe",
+                name_of(self.as_fd()),
                 format!(
                     "{} bytes cannot be written atomically: PIPE_BUF is {limit}",
                     message.len()
@@ -132,9 +143,9 @@ pub trait PipeEnd: AsFd {
         }
         let written = self.write_once(message)?;
         if written != message.len() {
-            return Err(Error::invalid(
+            return Err(Error::unexpected(
                 "write",
-                "pipe",
+                name_of(self.as_fd()),
                 format!("short write of {written} of {} bytes", message.len()),
             ));
         }
@@ -143,6 +154,20 @@ pub trait PipeEnd: AsFd {
 }
 
 impl<T: AsFd + ?Sized> PipeEnd for T {}
+
+/// What an error on `fd` names as its object: `pipe` for an end of a pipe, the path
+/// for a FIFO (or anything else with a name), as `/proc/self/fd/N` shows them. Only
+/// called on the error path, so the success path formats nothing.
+fn name_of(fd: BorrowedFd<'_>) -> String {
+    let link = format!("/proc/self/fd/{}", fd.as_raw_fd());
+    match std::fs::read_link(&link) {
+        Ok(target) if target.to_string_lossy().starts_with("pipe:") => {
+            "pipe".to_string()
+        }
+        Ok(target) => target.display().to_string(),
+        Err(_) => format!("fd {}", fd.as_raw_fd()),
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -169,6 +194,22 @@ mod tests {
         assert!(pipe.writer.is_fifo().unwrap());
         let file = std::fs::File::open("Cargo.toml").unwrap();
         assert!(!file.is_fifo().unwrap());
+    }
+
+    #[test]
+    fn errors_name_a_pipe_as_pipe_and_anything_else_by_its_path() {
+        let pipe = Pipe::new().unwrap();
+        assert_eq!(name_of(pipe.writer.as_fd()), "pipe");
+        let file = std::fs::File::open("Cargo.toml").unwrap();
+        let path = std::fs::canonicalize("Cargo.toml").unwrap();
+        let err = file.capacity().unwrap_err(); // not a pipe: EBADF
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "fcntl(F_GETPIPE_SZ)({}): Bad file number (EBADF)",
+                path.display()
+            )
+        );
     }
 
     #[test]

@@ -209,7 +209,7 @@ impl<M: Mode> Popen<M> {
             // waited for rather than left a zombie.
             None => {
                 let _ = child.wait();
-                Err(Error::invalid("popen", name, "the child has no pipe"))
+                Err(Error::unexpected("popen", name, "the child has no pipe"))
             }
         }
     }
@@ -232,7 +232,7 @@ impl<M: Mode> Popen<M> {
             .wait()
             .map_err(|e| Error::from_io("waitpid", self.command.as_str(), e))?;
         Status::from_wait_status(status.into_raw()).ok_or_else(|| {
-            Error::invalid(
+            Error::unexpected(
                 "waitpid",
                 self.command.as_str(),
                 format!("neither exited nor killed: {status}"),

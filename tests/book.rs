@@ -1,15 +1,16 @@
 //! The book's structure: every include resolves, every chapter program's output is shown
-//! through its snapshot (never pasted), and SUMMARY.md lists every page.
+//! through its snapshot (never pasted), every listing file runs once, and SUMMARY.md
+//! lists every page.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-#[path = "../build/mdbook_links.rs"]
+#[path = "../xtask/src/mdbook_links.rs"]
 mod mdbook_links;
 
 /// The header insta writes above a snapshot's content (`omit_expression`), so the book
-/// includes a snapshot from this line on: `{{#include ../chapters/snapshots/x.snap:4:}}`.
+/// includes a snapshot from this line on: `{{#include ../chapters/pipe/snapshots/pipe.snap:4:}}`.
 const SNAPSHOT_BODY_LINE: usize = 4;
 
 fn pages() -> Vec<PathBuf> {
@@ -29,21 +30,49 @@ fn pages() -> Vec<PathBuf> {
     found
 }
 
+/// The pages in the order of SUMMARY.md, which is the order a reader meets them.
+fn pages_in_reading_order() -> Vec<PathBuf> {
+    let summary = fs::read_to_string("book/SUMMARY.md").unwrap();
+    summary
+        .split("](")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
+        .filter(|link| !link.is_empty())
+        .map(|link| Path::new("book").join(link))
+        .collect()
+}
+
+/// The folders of the chapters under `chapters/` (the harness is not one).
+fn chapter_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = fs::read_dir("chapters")
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir() && !path.ends_with("harness"))
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// The `.rs` files directly in `dir`.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The chapter programs: the `.rs` files at the top of each chapter's folder.
 fn bin_names() -> Vec<String> {
-    let manifest = fs::read_to_string("Cargo.toml").unwrap();
-    let mut names = Vec::new();
-    let mut in_bin = false;
-    for line in manifest.lines() {
-        let line = line.trim();
-        if line.starts_with('[') {
-            in_bin = line == "[[bin]]";
-        } else if in_bin {
-            if let Some(name) = line.strip_prefix("name = ") {
-                names.push(name.trim_matches('"').to_string());
-            }
-        }
-    }
-    names
+    chapter_dirs()
+        .iter()
+        .flat_map(|dir| rust_files(dir))
+        .map(|file| file.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect()
 }
 
 #[test]
@@ -78,16 +107,17 @@ fn every_listing_is_in_the_book() {
             included.insert(fs::canonicalize(&file).unwrap());
         }
     }
-    for dir in ["chapters", "examples", "exercises"] {
-        for entry in fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "rs") {
-                assert!(
-                    included.contains(&fs::canonicalize(&path).unwrap()),
-                    "{} is not included by any page of the book",
-                    path.display()
-                );
-            }
+    for chapter in chapter_dirs() {
+        let listings = rust_files(&chapter)
+            .into_iter()
+            .chain(rust_files(&chapter.join("examples")))
+            .chain(rust_files(&chapter.join("exercises")));
+        for path in listings {
+            assert!(
+                included.contains(&fs::canonicalize(&path).unwrap()),
+                "{} is not included by any page of the book",
+                path.display()
+            );
         }
     }
 }
@@ -102,7 +132,7 @@ fn output_blocks_are_snapshots_not_pasted_text() {
             assert!(
                 !line.starts_with("$ cargo run --bin"),
                 "{at}: program output is pasted; include its snapshot instead:\n\
-                 {{{{#include ../chapters/snapshots/NAME.snap:{SNAPSHOT_BODY_LINE}:}}}}"
+                 {{{{#include ../chapters/CHAPTER/snapshots/NAME.snap:{SNAPSHOT_BODY_LINE}:}}}}"
             );
             let Some(start) = line.find("{{#include ") else {
                 continue;
@@ -142,7 +172,7 @@ fn output_blocks_are_snapshots_not_pasted_text() {
     for bin in bin_names() {
         assert!(
             shown.contains(&bin),
-            "no chapter shows the output of `{bin}`: include chapters/snapshots/{bin}.snap"
+            "no chapter shows the output of `{bin}`: include its chapter's snapshots/{bin}.snap"
         );
     }
 }
@@ -203,4 +233,59 @@ fn summary_lists_every_page() {
             "{relative} is not listed in SUMMARY.md"
         );
     }
+}
+
+/// A ```rust block that includes a whole file with `{{#rustdoc_include}}` compiles and
+/// runs that file (the lines outside the anchor are hidden, not left out). Every
+/// listing file therefore runs once, in the first block that includes it in reading
+/// order; every later block that shows another part of the same file is marked
+/// `ignore`, so that `cargo test` neither compiles nor runs the same program again.
+#[test]
+fn every_listing_file_runs_once() {
+    let mut first_seen: BTreeMap<PathBuf, String> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for page in pages_in_reading_order() {
+        let text = fs::read_to_string(&page).unwrap();
+        let mut info: Option<String> = None;
+        for (index, line) in text.lines().enumerate() {
+            let at = format!("{}:{}", page.display(), index + 1);
+            if let Some(fence) = line.trim_start().strip_prefix("```") {
+                info = match info {
+                    Some(_) => None,
+                    None => Some(fence.trim().to_string()),
+                };
+                continue;
+            }
+            let Some(info) = info.as_deref().filter(|i| i.contains("rust"))
+            else {
+                continue;
+            };
+            let Some(start) = line.find("{{#rustdoc_include ") else {
+                continue;
+            };
+            let target = line[start + "{{#rustdoc_include ".len()..]
+                .split(['}', ':'])
+                .next()
+                .unwrap()
+                .trim();
+            let file =
+                fs::canonicalize(page.parent().unwrap().join(target)).unwrap();
+            let ignored = info.split(',').any(|word| word.trim() == "ignore");
+            match first_seen.get(&file) {
+                None if ignored => problems.push(format!(
+                    "{at}: the first block that includes {target} is marked \
+                     `ignore`: nothing would run it"
+                )),
+                None => {
+                    first_seen.insert(file, at);
+                }
+                Some(first) if !ignored => problems.push(format!(
+                    "{at}: {target} already runs at {first}; mark this block \
+                     ```rust,ignore"
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -3,8 +3,9 @@
 //! - `cargo xtask serve [ARGS]`: build the book, serve it on http://localhost:3000, rebuild
 //!   on every change, and open it in a browser. ARGS go to `mdbook serve` (`--port 8000`).
 //! - `cargo xtask build`: build the HTML book into `target/book`, and fail on any warning
-//!   or error from mdBook, on a directive left unexpanded, or on a broken internal link,
-//!   anchor or image.
+//!   or error from mdBook, on a directive left unexpanded, on a broken internal link,
+//!   anchor or image, or on any page where mdBook's own expansion of `{{#include}}`
+//!   differs from the one the tests compile (`mdbook_links.rs`).
 //!
 //! Both use mdBook at the pinned version below. If `mdbook` on the PATH is another version
 //! (or missing), the pinned one is installed once with `cargo install --locked` into
@@ -16,9 +17,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-// Only the errors are of use here; the expanded text is what build.rs feeds skeptic.
-#[allow(dead_code)]
-#[path = "../../build/mdbook_links.rs"]
 mod mdbook_links;
 
 const MDBOOK_VERSION: &str = "0.5.4";
@@ -30,7 +28,9 @@ Commands:
   serve [ARGS]  build the book, serve it at http://localhost:3000 and open it;
                 ARGS are passed to `mdbook serve` (for example --port 8000)
   build         build the book into target/book and check it: no mdBook warning,
-                no unexpanded {{#include}}, no broken internal link or image
+                no unexpanded {{#include}}, no broken internal link or image,
+                and every page's includes expanded by mdBook exactly as the
+                tests expand them
   browser       build and check the book, then load every page in headless
                 Chromium: the page and its table of contents render, and search
                 finds a term (needs `chromium` on the PATH, or $CHROMIUM)
@@ -94,7 +94,7 @@ fn build() -> Result<()> {
     let root = root();
     check_includes(&root.join("book"))?;
     let mdbook = mdbook()?;
-    let output = Command::new(mdbook)
+    let output = Command::new(&mdbook)
         .arg("build")
         .current_dir(&root)
         .output()
@@ -115,6 +115,7 @@ fn build() -> Result<()> {
             complaints.join("\n")
         ));
     }
+    compare_expansions(&mdbook, &root)?;
     let html = root.join("target/book");
     let problems = check_html(&html)?;
     if !problems.is_empty() {
@@ -223,6 +224,82 @@ fn rendered_dom(url: &str) -> Result<String> {
     }
     String::from_utf8(output.stdout).map_err(|_| {
         format!("chromium printed a DOM that is not UTF-8 for {url}")
+    })
+}
+
+/// Builds the book once more with mdBook's `markdown` renderer, which writes each page as
+/// it stands after mdBook's preprocessors, and compares every page with the expansion
+/// that build.rs hands to skeptic: the code the tests compile must be the code the reader
+/// sees, character for character.
+fn compare_expansions(mdbook: &Path, root: &Path) -> Result<()> {
+    let out = root.join("target/book-markdown");
+    let output = Command::new(mdbook)
+        .arg("build")
+        .current_dir(root)
+        // Configuration by environment (mdBook's MDBOOK_ variables): only the markdown
+        // renderer, into a directory of its own.
+        .env("MDBOOK_OUTPUT", r#"{"markdown":{}}"#)
+        .env("MDBOOK_BUILD__BUILD_DIR", &out)
+        .output()
+        .map_err(|e| format!("cannot run mdbook: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "mdbook build (markdown renderer) ended with {}:\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let book = root.join("book");
+    let mut pages = Vec::new();
+    collect(&book, "md", &mut pages)?;
+    let mut differences = Vec::new();
+    let mut compared = 0;
+    for page in pages {
+        let relative = page.strip_prefix(&book).unwrap_or(&page);
+        if relative == Path::new("SUMMARY.md") {
+            continue;
+        }
+        let rendered_path = out.join(relative);
+        let rendered = fs::read_to_string(&rendered_path)
+            .map_err(|e| format!("{}: {e}", rendered_path.display()))?;
+        let ours = mdbook_links::expand_file(&page)?.text;
+        compared += 1;
+        if let Some(difference) = first_difference(&rendered, &ours) {
+            differences.push(format!("{}: {difference}", relative.display()));
+        }
+    }
+    if differences.is_empty() {
+        println!(
+            "{compared} pages: mdBook's expansion and the tests' are identical"
+        );
+        Ok(())
+    } else {
+        Err(format!(
+            "mdBook expands {} page(s) differently from xtask/src/mdbook_links.rs, so \
+             the tests would not compile what the reader sees:\n{}",
+            differences.len(),
+            differences.join("\n")
+        ))
+    }
+}
+
+/// Where `mdbook` (mdBook's text) and `ours` first differ, or `None` if they are equal.
+fn first_difference(mdbook: &str, ours: &str) -> Option<String> {
+    if mdbook == ours {
+        return None;
+    }
+    let mut lines = mdbook.split('\n').zip(ours.split('\n')).enumerate();
+    let at = lines.find(|(_, (a, b))| a != b);
+    Some(match at {
+        Some((index, (theirs, ours))) => format!(
+            "line {}: mdBook has {theirs:?}, the tests have {ours:?}",
+            index + 1
+        ),
+        None => format!(
+            "one is a prefix of the other ({} bytes in mdBook's, {} in the tests')",
+            mdbook.len(),
+            ours.len()
+        ),
     })
 }
 

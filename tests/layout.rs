@@ -253,6 +253,26 @@ fn every_program_has_the_standard_checks() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// Programs are built without a test harness (`test = false`: they are tested as
+/// processes, which saves a test binary each), so a `#[test]` in one would never run.
+#[test]
+fn programs_hold_no_unit_tests() {
+    let mut problems = Vec::new();
+    for targets in chapter_targets().values() {
+        for bin in targets.iter().filter(|t| t.kind == "bin") {
+            let text = fs::read_to_string(&bin.src_path).unwrap();
+            if text.contains("#[test]") && !bin.test {
+                problems.push(format!(
+                    "{}: has #[test] functions, which cargo test would not run \
+                     (test = false); test the program as a process in tests/",
+                    bin.src_path.display()
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 /// Every snapshot is one a test asserts: a snapshot that nothing checks any more would
 /// go on being shown by the book without proving anything.
 #[test]

@@ -12,7 +12,6 @@
 //!
 //!     hello,world
 
-use harness::temp;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,6 +19,7 @@ use std::process::ExitCode;
 use apue_ipc::fifo::{self, Fifo, Open};
 use apue_ipc::Context;
 use harness::cli::{self, Args, Failure};
+use harness::temp;
 
 const HELP: &str = "\
 Usage: fifo

@@ -15,7 +15,6 @@
 //!     $ cargo run --bin fifo_client -- /tmp/upper.fifo hello
 //!     HELLO
 
-use harness::temp;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,6 +24,7 @@ use apue_ipc::pipe::PipeEnd;
 use apue_ipc::Context;
 use harness::cli::{self, Failure};
 use harness::fifo_request::Request;
+use harness::temp;
 
 const HELP: &str = "\
 Usage: fifo_client FIFO TEXT

@@ -14,13 +14,13 @@
 //!     status:0
 //!     tmp.txt: hello,world
 
-use harness::temp;
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use apue_ipc::popen::{self, Popen, Status};
 use apue_ipc::Context;
 use harness::cli::{self, Args};
+use harness::temp;
 
 const HELP: &str = "\
 Usage: popen

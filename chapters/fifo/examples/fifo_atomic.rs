@@ -4,12 +4,12 @@
 //!
 //! Run: cargo run --example fifo_atomic
 
-use harness::temp;
 use std::io::Read;
 use std::thread;
 
 use apue_ipc::fifo::{Fifo, Open};
 use apue_ipc::pipe::PipeEnd;
+use harness::temp;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = temp::dir("fifo_atomic")?;

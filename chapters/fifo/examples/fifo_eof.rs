@@ -4,11 +4,11 @@
 //!
 //! Run: cargo run --example fifo_eof
 
-use harness::temp;
 use std::io::{ErrorKind, Read, Write};
 
 use apue_ipc::fifo::{Fifo, Open};
 use apue_ipc::pipe::PipeEnd;
+use harness::temp;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = temp::dir("fifo_eof")?;

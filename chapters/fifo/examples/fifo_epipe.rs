@@ -4,13 +4,13 @@
 //!
 //! Run: cargo run --example fifo_epipe
 
-use harness::temp;
 use std::io::Read;
 use std::os::unix::process::ExitStatusExt;
 
 use apue_ipc::fifo::{Fifo, Open};
 use apue_ipc::pipe::PipeEnd;
 use apue_ipc::popen;
+use harness::temp;
 use nix::errno::Errno;
 use nix::sys::signal::Signal;
 

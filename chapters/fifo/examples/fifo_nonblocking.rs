@@ -4,10 +4,10 @@
 //!
 //! Run: cargo run --example fifo_nonblocking
 
-use harness::temp;
 use std::io::{ErrorKind, Read};
 
 use apue_ipc::fifo::{Fifo, Open};
+use harness::temp;
 use nix::errno::Errno;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

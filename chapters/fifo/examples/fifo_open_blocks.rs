@@ -8,12 +8,12 @@
 //!
 //! Run: cargo run --example fifo_open_blocks
 
-use harness::temp;
 use std::sync::mpsc;
 use std::thread;
 
 use apue_ipc::fifo::{Fifo, Open};
 use harness::blocked;
+use harness::temp;
 use nix::unistd::gettid;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;

@@ -4,13 +4,13 @@
 //!
 //! Run: cargo run --example fifo_stat
 
-use harness::temp;
 use std::io::Write;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::Path;
 
 use apue_ipc::fifo::{self, Fifo, Open};
 use apue_ipc::pipe::PipeEnd;
+use harness::temp;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = temp::dir("fifo_stat")?;

@@ -4,13 +4,13 @@
 //!
 //! Run: cargo run --example xsi_ftok
 
-use harness::temp;
 use std::collections::HashMap;
 use std::fs::File;
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 
 use apue_ipc::xsi::Key;
+use harness::temp;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // ANCHOR: bits

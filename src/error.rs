@@ -31,7 +31,11 @@ pub enum Cause {
 }
 
 /// A failed operation: the call, the object it was applied to, and the [`Cause`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its `Debug` form is its message, so that a `main` returning `Result<(), Error>`
+/// (or a boxed error) ends with `Error: write(pipe): Broken pipe (EPIPE)` rather than
+/// a dump of fields.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Error {
     call: &'static str,
     object: String,
@@ -136,6 +140,12 @@ impl fmt::Display for Error {
     }
 }
 
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
 impl std::error::Error for Error {}
 
 /// Lets library errors flow into code that speaks `std::io`: the `errno` is kept as the
@@ -184,6 +194,12 @@ mod tests {
         let err = Error::os("write", "pipe", Errno::EPIPE);
         assert_eq!(err.to_string(), "write(pipe): Broken pipe (EPIPE)");
         assert_eq!(err.errno(), Some(Errno::EPIPE));
+    }
+
+    #[test]
+    fn debug_reads_like_display() {
+        let err = Error::os("write", "pipe", Errno::EPIPE);
+        assert_eq!(format!("{err:?}"), "write(pipe): Broken pipe (EPIPE)");
     }
 
     #[test]

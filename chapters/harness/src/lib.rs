@@ -11,6 +11,7 @@
 //! | [`blocked`] | waits, with a deadline, until a thread or a child is blocked inside a given system call |
 //! | [`fifo_request`] | the one-line request format of the FIFO client and server |
 //! | [`temp`] | a private temporary directory for the files a program creates |
+//! | [`uds_request`] | the message types of the Unix domain socket client and server |
 //! | `testing` (feature `testing`) | the checks every chapter program gets: snapshot, determinism, `--help`, bad arguments |
 //!
 //! It lives in `chapters/harness/`, beside the chapters that use it.
@@ -21,3 +22,4 @@ pub mod fifo_request;
 pub mod temp;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod uds_request;

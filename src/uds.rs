@@ -442,6 +442,16 @@ pub struct MessageSocket {
     spare: Vec<Vec<u8>>,
 }
 
+/// What a peek at the socket found.
+enum Peeked {
+    /// A message of this type and length, next in line.
+    Message { mtype: i64, len: usize },
+    /// End-of-file: the peer closed the connection.
+    Closed,
+    /// Nothing yet (a peek that does not wait).
+    Nothing,
+}
+
 /// Where the message a selection chooses is.
 enum Chosen {
     /// In the stash, at this index.
@@ -677,11 +687,14 @@ impl MessageSocket {
         }
         loop {
             match self.peek(wait)? {
-                None => return Ok(Chosen::Closed),
-                Some((mtype, len)) if matches(select, mtype) => {
+                Peeked::Closed => return Ok(Chosen::Closed),
+                Peeked::Nothing => return Err(self.none_waiting()),
+                Peeked::Message { mtype, len } if matches(select, mtype) => {
                     return Ok(Chosen::Next { mtype, len })
                 }
-                Some((mtype, len)) => self.stash_next(mtype, len)?,
+                Peeked::Message { mtype, len } => {
+                    self.stash_next(mtype, len)?
+                }
             }
         }
     }
@@ -730,8 +743,9 @@ impl MessageSocket {
     }
 
     /// `recvmsg(MSG_PEEK | MSG_TRUNC)` of the next message's type: its type and length,
-    /// left on the socket; `None` at end-of-file.
-    fn peek(&self, wait: bool) -> Result<Option<(i64, usize)>> {
+    /// left on the socket. Builds no error for "nothing waiting", which is no error
+    /// to [`MessageSocket::waiting`].
+    fn peek(&self, wait: bool) -> Result<Peeked> {
         let mut header = [0u8; HEADER];
         let mut flags = MsgFlags::MSG_PEEK | MsgFlags::MSG_TRUNC;
         if !wait {
@@ -743,10 +757,13 @@ impl MessageSocket {
                 .map(|received| received.bytes)
         };
         match result {
-            Ok(0) => Ok(None),
+            Ok(0) => Ok(Peeked::Closed),
             Ok(total) if total < HEADER => Err(self.malformed(total)),
-            Ok(total) => Ok(Some((i64::from_ne_bytes(header), total - HEADER))),
-            Err(Errno::EAGAIN) if !wait => Err(self.none_waiting()),
+            Ok(total) => Ok(Peeked::Message {
+                mtype: i64::from_ne_bytes(header),
+                len: total - HEADER,
+            }),
+            Err(Errno::EAGAIN) if !wait => Ok(Peeked::Nothing),
             Err(e) => Err(Error::os("recvmsg", self.object(0), e)),
         }
     }
@@ -776,11 +793,11 @@ impl MessageSocket {
     /// Moves every message waiting on the socket now into the stash.
     fn stash_all_waiting(&mut self) -> Result<()> {
         loop {
-            match self.peek(false) {
-                Ok(Some((mtype, len))) => self.stash_next(mtype, len)?,
-                Ok(None) => return Ok(()),
-                Err(err) if err.errno() == Some(Errno::ENOMSG) => return Ok(()),
-                Err(err) => return Err(err),
+            match self.peek(false)? {
+                Peeked::Message { mtype, len } => {
+                    self.stash_next(mtype, len)?
+                }
+                Peeked::Closed | Peeked::Nothing => return Ok(()),
             }
         }
     }

@@ -120,28 +120,33 @@ impl Queue {
     /// `mq_open(name, O_CREAT | O_EXCL | O_RDWR, mode, &attr)`: a new queue, or
     /// `EEXIST` if the name is taken. Unlinked when the handle is dropped.
     pub fn create(name: &Name, options: &QueueOptions) -> Result<Queue> {
-        let attr = match (options.max_messages, options.message_size) {
-            (None, None) => None,
-            (max_messages, message_size) => {
-                let limits = QueueLimits::read()?;
-                let max_messages =
-                    max_messages.map_or(limits.msg_default, |n| n as u64);
-                let message_size =
-                    message_size.map_or(limits.msgsize_default, |n| n as u64);
-                Some(MqAttr::new(
-                    0,
-                    max_messages as mq_attr_member_t,
-                    message_size as mq_attr_member_t,
-                    0,
-                ))
-            }
-        };
+        // Always with attributes: nix's mq_open passes no mode and no attributes
+        // when `attr` is None, and glibc, seeing O_CREAT, would read both from
+        // wherever the variadic arguments point (EINVAL, or worse). The defaults
+        // are what the kernel would use: /proc/sys/fs/mqueue/*_default.
+        let (max_messages, message_size) =
+            match (options.max_messages, options.message_size) {
+                (Some(n), Some(size)) => (n as u64, size as u64),
+                (n, size) => {
+                    let limits = QueueLimits::read()?;
+                    (
+                        n.map_or(limits.msg_default, |n| n as u64),
+                        size.map_or(limits.msgsize_default, |s| s as u64),
+                    )
+                }
+            };
+        let attr = MqAttr::new(
+            0,
+            max_messages as mq_attr_member_t,
+            message_size as mq_attr_member_t,
+            0,
+        );
         let flags = MQ_OFlag::O_CREAT
             | MQ_OFlag::O_EXCL
             | MQ_OFlag::O_RDWR
             | MQ_OFlag::O_CLOEXEC;
         let mode = mode_bits("mq_open", name, options.mode)?;
-        let mqd = mqueue::mq_open(name.as_c_str(), flags, mode, attr.as_ref())
+        let mqd = mqueue::mq_open(name.as_c_str(), flags, mode, Some(&attr))
             .map_err(|e| Error::os("mq_open", name.as_str(), e))?;
         // Owned from here: an error below closes and unlinks it.
         let mut queue = Queue {

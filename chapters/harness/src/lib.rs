@@ -12,10 +12,13 @@
 //! | [`fifo_request`] | the one-line request format of the FIFO client and server |
 //! | [`temp`] | a private temporary directory for the files a program creates |
 //! | [`uds_request`] | the message types of the Unix domain socket client and server |
+//! | `allocations` (feature `testing`) | a global allocator that counts, to prove a hot path allocates nothing |
 //! | `testing` (feature `testing`) | the checks every chapter program gets: snapshot, determinism, `--help`, bad arguments |
 //!
 //! It lives in `chapters/harness/`, beside the chapters that use it.
 
+#[cfg(feature = "testing")]
+pub mod allocations;
 pub mod blocked;
 pub mod cli;
 pub mod fifo_request;

@@ -963,6 +963,30 @@ mod tests {
         assert_eq!(err.errno(), Some(Errno::ESOCKTNOSUPPORT));
     }
 
+    /// Why `send_fds` refuses to send no data: a stream socket would send
+    /// nothing, and the descriptor would never arrive.
+    #[test]
+    fn a_stream_drops_descriptors_sent_without_data() {
+        let (a, b) = pair(Kind::Stream).unwrap();
+        let (pipe, _) = nix::unistd::pipe().unwrap();
+        let fds = [pipe.as_raw_fd()];
+        let rights = [ControlMessage::ScmRights(&fds)];
+        let sent = socket::sendmsg::<()>(
+            a.as_raw_fd(),
+            &[IoSlice::new(b"")],
+            &rights,
+            MsgFlags::empty(),
+            None,
+        )
+        .unwrap();
+        assert_eq!(sent, 0);
+        crate::pipe::PipeEnd::set_nonblocking(&b, true).unwrap();
+        let err = b.receive_fds(&mut [0u8; 1]).unwrap_err();
+        assert_eq!(err.errno(), Some(Errno::EAGAIN)); // nothing came
+        let err = a.send_fds(b"", &[pipe.as_fd()]).unwrap_err();
+        assert_eq!(err.errno(), Some(Errno::EINVAL));
+    }
+
     #[test]
     fn the_peer_of_a_pair_is_this_process() {
         let (a, _b) = pair(Kind::Stream).unwrap();

@@ -48,7 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // ANCHOR: sizes
     queue.send(b"short", 0)?;
-    // A buffer shorter than mq_msgsize is refused, though the message would fit.
+    // A buffer shorter than mq_msgsize is refused, though the message fits.
     let mut small = [0u8; 100];
     let err = queue.receive_into(&mut small).unwrap_err();
     assert_eq!(err.errno(), Some(Errno::EMSGSIZE));

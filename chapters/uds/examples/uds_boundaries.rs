@@ -56,7 +56,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     a.send(b"two")?;
     let n = b.recv(&mut buf)?;
     assert_eq!(&buf[..n], b"one"); // boundaries kept, as with packets
-                                   // ANCHOR_END: datagram
+    b.recv(&mut buf)?;
+
+    // Nothing is dropped: a sender that outruns its reader is stopped (EAGAIN
+    // here; a blocking send waits), and every datagram arrives, in order.
+    a.set_nonblocking(true)?;
+    let mut sent: u32 = 0;
+    loop {
+        match a.send(&sent.to_ne_bytes()) {
+            Ok(_) => sent += 1,
+            Err(err) if err.kind() == ErrorKind::WouldBlock => break,
+            Err(err) => return Err(err.into()),
+        }
+    }
+    for expected in 0..sent {
+        let n = b.recv(&mut buf)?;
+        assert_eq!(buf[..n], expected.to_ne_bytes());
+    }
+    // ANCHOR_END: datagram
 
     // ANCHOR: eof
     // A connection knows when the other end is gone...

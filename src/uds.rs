@@ -39,6 +39,7 @@ use std::fmt;
 use std::fs::Permissions;
 use std::io::{IoSlice, IoSliceMut};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
@@ -108,13 +109,31 @@ impl Address {
         )
     }
 
-    fn to_unix_addr(&self) -> Result<UnixAddr> {
+    /// The `sockaddr_un` of the address, for `call` (`bind` or `connect`).
+    fn to_unix_addr(&self, call: &'static str) -> Result<UnixAddr> {
+        if path_bytes(self).is_empty() {
+            // An empty sun_path asks bind(2) to pick an abstract name itself.
+            return Err(Error::refused(
+                call,
+                self.to_string(),
+                Errno::EINVAL,
+                "an empty name names no socket",
+            ));
+        }
         let made = match self {
             Address::Path(path) => UnixAddr::new(path.as_path()),
             Address::Abstract(name) => UnixAddr::new_abstract(name),
         };
         // sun_path holds 108 bytes: a longer path or name is refused.
-        made.map_err(|e| Error::os("bind", self.to_string(), e))
+        made.map_err(|e| Error::os(call, self.to_string(), e))
+    }
+}
+
+/// The bytes of an address's name: a path's, or an abstract name's.
+fn path_bytes(address: &Address) -> &[u8] {
+    match address {
+        Address::Path(path) => path.as_os_str().as_bytes(),
+        Address::Abstract(name) => name,
     }
 }
 
@@ -172,7 +191,7 @@ impl Listener {
                 format!("{mode:#o} is not a set of permission bits"),
             ));
         }
-        let unix_addr = address.to_unix_addr()?;
+        let unix_addr = address.to_unix_addr("bind")?;
         let fd = socket::socket(
             AddressFamily::Unix,
             kind.sock_type(),
@@ -229,7 +248,7 @@ impl Drop for Listener {
 /// socket file exists there, `ECONNREFUSED` if one does but nobody listens on it (a
 /// file left behind by a server that is gone), `EACCES` without write permission.
 pub fn connect(address: &Address, kind: Kind) -> Result<OwnedFd> {
-    let unix_addr = address.to_unix_addr()?;
+    let unix_addr = address.to_unix_addr("connect")?;
     let fd = socket::socket(
         AddressFamily::Unix,
         kind.sock_type(),
@@ -985,6 +1004,51 @@ mod tests {
         assert_eq!(err.errno(), Some(Errno::EAGAIN)); // nothing came
         let err = a.send_fds(b"", &[pipe.as_fd()]).unwrap_err();
         assert_eq!(err.errno(), Some(Errno::EINVAL));
+    }
+
+    fn close_on_exec(fd: BorrowedFd<'_>) -> bool {
+        let flags =
+            nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_GETFD).unwrap();
+        nix::fcntl::FdFlag::from_bits_truncate(flags)
+            .contains(nix::fcntl::FdFlag::FD_CLOEXEC)
+    }
+
+    /// A child started with exec inherits no socket and no received descriptor
+    /// by accident.
+    #[test]
+    fn sockets_and_received_descriptors_are_close_on_exec() {
+        let (a, b) = pair(Kind::SeqPacket).unwrap();
+        assert!(close_on_exec(a.as_fd()) && close_on_exec(b.as_fd()));
+        let address = Address::unique_abstract("test");
+        let listener = Listener::bind(address.clone(), Kind::Stream).unwrap();
+        let client = connect(&address, Kind::Stream).unwrap();
+        let accepted = listener.accept().unwrap();
+        assert!(
+            close_on_exec(client.as_fd()) && close_on_exec(accepted.as_fd())
+        );
+        let (pipe, _) = nix::unistd::pipe().unwrap();
+        nix::fcntl::fcntl(
+            pipe.as_fd(),
+            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
+        )
+        .unwrap();
+        assert!(!close_on_exec(pipe.as_fd()));
+        a.send_fds(b"x", &[pipe.as_fd()]).unwrap();
+        let (_, fds) = b.receive_fds(&mut [0u8; 1]).unwrap();
+        assert!(close_on_exec(fds[0].as_fd()));
+    }
+
+    #[test]
+    fn an_empty_name_is_refused() {
+        for address in
+            [Address::Path(PathBuf::new()), Address::Abstract(vec![])]
+        {
+            let err =
+                Listener::bind(address.clone(), Kind::Stream).unwrap_err();
+            assert_eq!(err.errno(), Some(Errno::EINVAL));
+            let err = connect(&address, Kind::Stream).unwrap_err();
+            assert_eq!(err.errno(), Some(Errno::EINVAL));
+        }
     }
 
     #[test]

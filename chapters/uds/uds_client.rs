@@ -35,7 +35,8 @@ no server listens on), 2 on a usage error.
 
 fn main() -> ExitCode {
     cli::run("uds_client", HELP, |mut args| {
-        let server = args.next_arg()?.ok_or_else(|| {
+        let server = args.next_arg()?.filter(|path| !path.is_empty());
+        let server = server.ok_or_else(|| {
             Failure::Usage("missing the server's SOCKET path".into())
         })?;
         let text = args

@@ -47,9 +47,12 @@ Exit status: 0 on success, 1 if a system call failed, 2 on a usage error.
 
 fn main() -> ExitCode {
     cli::run("uds_server", HELP, |mut args| {
-        let path = args.next_arg()?.ok_or_else(|| {
-            Failure::Usage("missing the SOCKET's path".into())
-        })?;
+        let path = args
+            .next_arg()?
+            .filter(|path| !path.is_empty())
+            .ok_or_else(|| {
+                Failure::Usage("missing the SOCKET's path".into())
+            })?;
         let count = args.next_arg()?.ok_or_else(|| {
             Failure::Usage("missing COUNT, the number of clients".into())
         })?;

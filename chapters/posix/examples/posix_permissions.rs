@@ -34,8 +34,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let key = Key::unique_to_process(2);
     let xsi =
         MessageQueue::open(key, Options::new().exclusive(true).mode(0o666))?;
-    assert_eq!(xsi.stat()?.perm.mode & 0o777, 0o666); // no umask
-                                                      // ANCHOR_END: xsi
+    // 0666 asked, 0666 given: no umask.
+    assert_eq!(xsi.stat()?.perm.mode & 0o777, 0o666);
+    // ANCHOR_END: xsi
     println!("{name}: 0644 for the POSIX objects, 0666 for XSI queue {key}");
     Ok(())
 }

@@ -15,8 +15,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // ANCHOR: child
         let lock = Semaphore::open(&name)?; // by name, not created here
         lock.wait()?; // take it...
-        return Ok(()); // ...and exit without posting
-                       // ANCHOR_END: child
+                      // ...and exit without posting:
+        return Ok(());
+        // ANCHOR_END: child
     }
     // ANCHOR: parent
     let lock = Semaphore::create(&Name::unique("sem")?, 1)?; // free: value 1

@@ -32,8 +32,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(&buf, b"ping");
 
     drop(listener);
-    assert!(!path.exists()); // the Listener unlinked its file
-                             // ANCHOR_END: listener
+    // The Listener unlinked its file:
+    assert!(!path.exists());
+    // ANCHOR_END: listener
 
     // ANCHOR: stale
     // std's UnixListener leaves its file behind when it is dropped:
@@ -45,8 +46,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let taken = Listener::bind(address.clone(), Kind::Stream).unwrap_err();
     assert_eq!(taken.errno(), Some(Errno::EADDRINUSE));
     fs::remove_file(&path)?;
-    Listener::bind(address, Kind::Stream)?; // bound, and unlinked on drop
-                                            // ANCHOR_END: stale
+    // Bound again, and unlinked when dropped:
+    Listener::bind(address, Kind::Stream)?;
+    // ANCHOR_END: stale
     println!("{refused}");
     println!("{taken}");
     Ok(())

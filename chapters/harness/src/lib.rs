@@ -12,6 +12,7 @@
 //! | [`fifo_request`] | the one-line request format of the FIFO client and server |
 //! | [`temp`] | a private temporary directory for the files a program creates |
 //! | [`uds_request`] | the message types of the Unix domain socket client and server |
+//! | `interrupt` (feature `testing`) | interrupts a thread blocked in a system call with a signal, without `SA_RESTART` |
 //! | `allocations` (feature `testing`) | a global allocator that counts, to prove a hot path allocates nothing |
 //! | `testing` (feature `testing`) | the checks every chapter program gets: snapshot, determinism, `--help`, bad arguments |
 //!
@@ -22,6 +23,8 @@ pub mod allocations;
 pub mod blocked;
 pub mod cli;
 pub mod fifo_request;
+#[cfg(feature = "testing")]
+pub mod interrupt;
 pub mod temp;
 #[cfg(feature = "testing")]
 pub mod testing;

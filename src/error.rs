@@ -24,6 +24,10 @@ pub enum Cause {
     Os(Errno),
     /// The library refused the arguments before any system call was made.
     Invalid(String),
+    /// The library refused before making the call, for a reason the kernel (or the
+    /// call the library stands in for) would also have refused it: the `errno` is the
+    /// one that call gives, so that callers can match on it, and the text says why.
+    Refused(Errno, String),
     /// The call succeeded, but its result is one the operation cannot accept:
     /// a short write where the whole record had to go, a child process that
     /// exited with a failure, a path that opened but is not a FIFO.
@@ -72,6 +76,22 @@ impl Error {
         }
     }
 
+    /// A refusal before `call` on `object` for a reason that has an `errno`: the one
+    /// the kernel would have given (`EINVAL` for a bad argument), or the one the C call
+    /// that the library stands in for gives (`ENOMSG` from a selection by type).
+    pub fn refused(
+        call: &'static str,
+        object: impl Into<String>,
+        errno: Errno,
+        reason: impl Into<String>,
+    ) -> Self {
+        Error {
+            call,
+            object: object.into(),
+            cause: Cause::Refused(errno, reason.into()),
+        }
+    }
+
     /// A call that succeeded with a result the operation cannot accept: `call` on
     /// `object` gave what `what` describes.
     pub fn unexpected(
@@ -117,10 +137,11 @@ impl Error {
         &self.cause
     }
 
-    /// The `errno` the kernel returned, if the kernel was the one to refuse.
+    /// The `errno` the kernel returned, if the kernel was the one to refuse, or the one
+    /// it would have returned, for a [`Cause::Refused`].
     pub fn errno(&self) -> Option<Errno> {
         match self.cause {
-            Cause::Os(errno) => Some(errno),
+            Cause::Os(errno) | Cause::Refused(errno, _) => Some(errno),
             Cause::Invalid(_) | Cause::Unexpected(_) => None,
         }
     }
@@ -133,6 +154,7 @@ impl fmt::Display for Error {
             // `Errno`'s Debug form is its symbolic name (`EPIPE`), which is what a reader
             // looks up in the man page's ERRORS section.
             Cause::Os(errno) => write!(f, "{} ({:?})", errno.desc(), errno),
+            Cause::Refused(errno, reason) => write!(f, "{reason} ({errno:?})"),
             Cause::Invalid(reason) | Cause::Unexpected(reason) => {
                 f.write_str(reason)
             }
@@ -153,7 +175,7 @@ impl std::error::Error for Error {}
 impl From<Error> for io::Error {
     fn from(err: Error) -> io::Error {
         match err.cause {
-            Cause::Os(errno) => {
+            Cause::Os(errno) | Cause::Refused(errno, _) => {
                 io::Error::new(io::Error::from(errno).kind(), err)
             }
             Cause::Invalid(_) => {
@@ -207,6 +229,23 @@ mod tests {
         let err = Error::invalid("write", "pipe", "too long");
         assert_eq!(err.to_string(), "write(pipe): too long");
         assert_eq!(err.errno(), None);
+    }
+
+    #[test]
+    fn a_refusal_carries_the_errno_the_call_would_have_given() {
+        let err = Error::refused(
+            "msgsnd",
+            "id=3, type=0",
+            Errno::EINVAL,
+            "the message type must be greater than 0",
+        );
+        assert_eq!(err.errno(), Some(Errno::EINVAL));
+        assert_eq!(
+            err.to_string(),
+            "msgsnd(id=3, type=0): the message type must be greater than 0 (EINVAL)"
+        );
+        let io: io::Error = err.into();
+        assert_eq!(io.kind(), io::ErrorKind::InvalidInput);
     }
 
     #[test]

@@ -14,6 +14,8 @@
 //! | XSI IPC: keys, permissions, limits | [`xsi`] | sysvipc(7), ftok(3) |
 //! | message queues | [`msg`] | msgget(2), msgsnd(2), msgctl(2) |
 //! | removing leftover objects | [`cleanup`] | ipcrm(1), proc_sysvipc(5) |
+//! | Unix domain sockets | [`uds`] | unix(7), socketpair(2), cmsg(3) |
+//! | POSIX queues, semaphores, shared memory | [`posix`] | mq_overview(7), sem_overview(7), shm_overview(7) |
 //!
 //! This crate is the subject of the book and nothing else: the scaffolding the
 //! programs share (argument handling, exit codes, waiting until a task is blocked
@@ -29,8 +31,10 @@ pub mod fifo;
 pub mod msg;
 pub mod pipe;
 pub mod popen;
+pub mod posix;
 mod sem;
 mod shm;
+pub mod uds;
 pub mod xsi;
 
 pub use error::{Context, Error, Result};

@@ -11,13 +11,21 @@
 //! | [`blocked`] | waits, with a deadline, until a thread or a child is blocked inside a given system call |
 //! | [`fifo_request`] | the one-line request format of the FIFO client and server |
 //! | [`temp`] | a private temporary directory for the files a program creates |
+//! | [`uds_request`] | the message types of the Unix domain socket client and server |
+//! | `interrupt` (feature `testing`) | interrupts a thread blocked in a system call with a signal, without `SA_RESTART` |
+//! | `allocations` (feature `testing`) | a global allocator that counts, to prove a hot path allocates nothing |
 //! | `testing` (feature `testing`) | the checks every chapter program gets: snapshot, determinism, `--help`, bad arguments |
 //!
 //! It lives in `chapters/harness/`, beside the chapters that use it.
 
+#[cfg(feature = "testing")]
+pub mod allocations;
 pub mod blocked;
 pub mod cli;
 pub mod fifo_request;
+#[cfg(feature = "testing")]
+pub mod interrupt;
 pub mod temp;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod uds_request;

@@ -57,10 +57,10 @@ pub fn converse(
 }
 // ANCHOR_END: solution
 
-/// APUE's `add2`: reads two numbers per line and answers with their sum. The
-/// shell's `echo` writes each answer at once; a filter that buffered its output
-/// (as C stdio does when stdout is a pipe) would leave the conversation waiting
-/// forever.
+/// A stand-in for APUE's `add2` (figure 15.17, a C program): reads two numbers
+/// per line and answers with their sum. The shell's `echo` writes each answer
+/// at once; a filter that buffered its output (as C stdio does when stdout is
+/// a pipe) would leave the conversation waiting forever.
 fn add2() -> Command {
     let mut command = Command::new("sh");
     command.args(["-c", r#"while read a b; do echo "$((a + b))"; done"#]);

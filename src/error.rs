@@ -3,14 +3,21 @@
 //! Every fallible function of the library returns [`Result<T>`]. An [`Error`] names the
 //! system call (or library operation) that failed, the object it was applied to (a pipe,
 //! a path, an IPC key or identifier) and the [`Cause`]: the `errno` the kernel returned,
-//! an argument the library refused before making any call, or a call that succeeded
-//! with a result the operation cannot accept.
+//! an argument the library refused before making any call (saying, where there is one,
+//! which `errno` the kernel would have given), or a call that succeeded with a result the
+//! operation cannot accept.
 //!
 //! ```text
 //! write(pipe): Broken pipe (EPIPE)
 //! write(pipe): 5000 bytes cannot be written atomically: PIPE_BUF is 4096
+//! msgsnd(id=3, type=0): the message type must be greater than 0 (EINVAL)
 //! write(/tmp/apue-ipc-fifo.x8Kq2a/fifo): short write of 100 of 4096 bytes
 //! ```
+//!
+//! A blocking call interrupted by a signal handler is an error like any other, with
+//! `errno` `EINTR` ([`Error::kind`] is [`io::ErrorKind::Interrupted`]): the library
+//! never retries it behind the caller's back, so that a program can stop a wait with a
+//! signal, and decides itself whether to call again.
 
 use std::fmt;
 use std::io;
@@ -24,6 +31,10 @@ pub enum Cause {
     Os(Errno),
     /// The library refused the arguments before any system call was made.
     Invalid(String),
+    /// The library refused the arguments before any system call was made, where the
+    /// kernel, given them, would have failed with this `errno`: code that matches on
+    /// `EINVAL` finds it in [`Error::errno`] either way.
+    Refused(Errno, String),
     /// The call succeeded, but its result is one the operation cannot accept:
     /// a short write where the whole record had to go, a child process that
     /// exited with a failure, a path that opened but is not a FIFO.
@@ -72,6 +83,22 @@ impl Error {
         }
     }
 
+    /// Arguments the library refused before making `call` on `object`, for which the
+    /// kernel would have failed with `errno`: the message says `reason`, and
+    /// [`Error::errno`] gives `errno`, as if the kernel had refused.
+    pub fn refused(
+        call: &'static str,
+        object: impl Into<String>,
+        errno: Errno,
+        reason: impl Into<String>,
+    ) -> Self {
+        Error {
+            call,
+            object: object.into(),
+            cause: Cause::Refused(errno, reason.into()),
+        }
+    }
+
     /// A call that succeeded with a result the operation cannot accept: `call` on
     /// `object` gave what `what` describes.
     pub fn unexpected(
@@ -117,12 +144,33 @@ impl Error {
         &self.cause
     }
 
-    /// The `errno` the kernel returned, if the kernel was the one to refuse.
+    /// The `errno` the kernel returned, or would have returned for arguments the
+    /// library refused before the call ([`Cause::Refused`]); `None` where no call was
+    /// refused by the kernel or would have been.
     pub fn errno(&self) -> Option<Errno> {
         match self.cause {
-            Cause::Os(errno) => Some(errno),
+            Cause::Os(errno) | Cause::Refused(errno, _) => Some(errno),
             Cause::Invalid(_) | Cause::Unexpected(_) => None,
         }
+    }
+
+    /// The [`io::ErrorKind`] of the error, as `std` would classify it: `Interrupted` for
+    /// `EINTR` (a signal handler ran: call again, or stop), `WouldBlock` for `EAGAIN`,
+    /// `InvalidInput` for arguments refused before the call.
+    pub fn kind(&self) -> io::ErrorKind {
+        match self.cause {
+            Cause::Os(errno) | Cause::Refused(errno, _) => {
+                io::Error::from(errno).kind()
+            }
+            Cause::Invalid(_) => io::ErrorKind::InvalidInput,
+            Cause::Unexpected(_) => io::ErrorKind::Other,
+        }
+    }
+
+    /// Whether a signal handler interrupted the call (`EINTR`): the library returns
+    /// the interruption instead of retrying, so the caller decides.
+    pub fn is_interrupted(&self) -> bool {
+        self.cause == Cause::Os(Errno::EINTR)
     }
 }
 
@@ -133,6 +181,7 @@ impl fmt::Display for Error {
             // `Errno`'s Debug form is its symbolic name (`EPIPE`), which is what a reader
             // looks up in the man page's ERRORS section.
             Cause::Os(errno) => write!(f, "{} ({:?})", errno.desc(), errno),
+            Cause::Refused(errno, reason) => write!(f, "{reason} ({errno:?})"),
             Cause::Invalid(reason) | Cause::Unexpected(reason) => {
                 f.write_str(reason)
             }
@@ -152,15 +201,7 @@ impl std::error::Error for Error {}
 /// raw OS error, the call and object stay in the message.
 impl From<Error> for io::Error {
     fn from(err: Error) -> io::Error {
-        match err.cause {
-            Cause::Os(errno) => {
-                io::Error::new(io::Error::from(errno).kind(), err)
-            }
-            Cause::Invalid(_) => {
-                io::Error::new(io::ErrorKind::InvalidInput, err)
-            }
-            Cause::Unexpected(_) => io::Error::other(err),
-        }
+        io::Error::new(err.kind(), err)
     }
 }
 
@@ -207,6 +248,33 @@ mod tests {
         let err = Error::invalid("write", "pipe", "too long");
         assert_eq!(err.to_string(), "write(pipe): too long");
         assert_eq!(err.errno(), None);
+    }
+
+    #[test]
+    fn a_refusal_says_which_errno_the_kernel_would_have_given() {
+        let err = Error::refused(
+            "msgsnd",
+            "id=3, type=0",
+            Errno::EINVAL,
+            "the message type must be greater than 0",
+        );
+        assert_eq!(
+            err.to_string(),
+            "msgsnd(id=3, type=0): the message type must be greater than 0 (EINVAL)"
+        );
+        assert_eq!(err.errno(), Some(Errno::EINVAL));
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert!(matches!(err.cause(), Cause::Refused(Errno::EINVAL, _)));
+        let io: io::Error = err.into();
+        assert_eq!(io.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn an_interruption_is_its_own_kind() {
+        let err = Error::os("msgrcv", "id=3, type=0", Errno::EINTR);
+        assert!(err.is_interrupted());
+        assert_eq!(err.kind(), io::ErrorKind::Interrupted);
+        assert!(!Error::os("msgrcv", "id=3", Errno::EIDRM).is_interrupted());
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! |-------------------------------------------------|---------------------------------------|
 //! | `IPC_PRIVATE`                                   | [`Key::PRIVATE`]                      |
 //! | `ftok(path, id)`                                | [`Key::ftok`]                         |
-//! | `IPC_CREAT`, `IPC_EXCL`, mode bits of `xxxget`  | [`Options`]                           |
+//! | `IPC_CREAT`, `IPC_EXCL`, mode bits of `xxxget`  | [`Options`], [`Access`]               |
 //! | `msgget`, `semget`, `shmget`                    | [`Object::open`], [`Object::new`]     |
 //! | `xxxctl(id, IPC_STAT)` → `struct ipc_perm`      | [`Id::perm`] → [`IpcPerm`]            |
 //! | `xxxctl(id, IPC_SET)`                           | [`Id::set_owner`], [`Id::set_mode`]   |
@@ -49,9 +49,9 @@ use std::fmt;
 pub(crate) use control::time_of;
 pub use control::{Control, Id, IpcPerm};
 pub use key::Key;
-pub use limits::{Limit, Limits};
+pub use limits::{Limit, Limits, MsgInfo, SemInfo, ShmInfo};
 pub use list::Entry;
-pub use object::{Object, Options};
+pub use object::{Access, Object, Options};
 
 /// The three kinds of XSI IPC object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -46,8 +46,14 @@ pub enum Cause {
 /// Its `Debug` form is its message, so that a `main` returning `Result<(), Error>`
 /// (or a boxed error) ends with `Error: write(pipe): Broken pipe (EPIPE)` rather than
 /// a dump of fields.
+///
+/// It is one pointer wide (the fields are boxed), so that a `Result<T>` on a hot path
+/// is returned in registers; the box is allocated only when there is an error.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+#[derive(Clone, PartialEq, Eq)]
+struct Inner {
     call: &'static str,
     object: String,
     cause: Cause,
@@ -63,11 +69,11 @@ impl Error {
         object: impl Into<String>,
         errno: Errno,
     ) -> Self {
-        Error {
+        Error(Box::new(Inner {
             call,
             object: object.into(),
             cause: Cause::Os(errno),
-        }
+        }))
     }
 
     /// Arguments the library refused before making `call` on `object`.
@@ -76,11 +82,11 @@ impl Error {
         object: impl Into<String>,
         reason: impl Into<String>,
     ) -> Self {
-        Error {
+        Error(Box::new(Inner {
             call,
             object: object.into(),
             cause: Cause::Invalid(reason.into()),
-        }
+        }))
     }
 
     /// Arguments the library refused before making `call` on `object`, for which the
@@ -92,11 +98,11 @@ impl Error {
         errno: Errno,
         reason: impl Into<String>,
     ) -> Self {
-        Error {
+        Error(Box::new(Inner {
             call,
             object: object.into(),
             cause: Cause::Refused(errno, reason.into()),
-        }
+        }))
     }
 
     /// A call that succeeded with a result the operation cannot accept: `call` on
@@ -106,11 +112,11 @@ impl Error {
         object: impl Into<String>,
         what: impl Into<String>,
     ) -> Self {
-        Error {
+        Error(Box::new(Inner {
             call,
             object: object.into(),
             cause: Cause::Unexpected(what.into()),
-        }
+        }))
     }
 
     /// Wraps a [`std::io::Error`] that came from `call` on `object`.
@@ -131,24 +137,24 @@ impl Error {
 
     /// The name of the call that failed, such as `"write"` or `"msgrcv"`.
     pub fn call(&self) -> &'static str {
-        self.call
+        self.0.call
     }
 
     /// What the call was applied to, such as `"pipe"`, a path or `"id=3"`.
     pub fn object(&self) -> &str {
-        &self.object
+        &self.0.object
     }
 
     /// Why it failed.
     pub fn cause(&self) -> &Cause {
-        &self.cause
+        &self.0.cause
     }
 
     /// The `errno` the kernel returned, or would have returned for arguments the
     /// library refused before the call ([`Cause::Refused`]); `None` where no call was
     /// refused by the kernel or would have been.
     pub fn errno(&self) -> Option<Errno> {
-        match self.cause {
+        match self.0.cause {
             Cause::Os(errno) | Cause::Refused(errno, _) => Some(errno),
             Cause::Invalid(_) | Cause::Unexpected(_) => None,
         }
@@ -158,7 +164,7 @@ impl Error {
     /// `EINTR` (a signal handler ran: call again, or stop), `WouldBlock` for `EAGAIN`,
     /// `InvalidInput` for arguments refused before the call.
     pub fn kind(&self) -> io::ErrorKind {
-        match self.cause {
+        match self.0.cause {
             Cause::Os(errno) | Cause::Refused(errno, _) => {
                 io::Error::from(errno).kind()
             }
@@ -170,14 +176,14 @@ impl Error {
     /// Whether a signal handler interrupted the call (`EINTR`): the library returns
     /// the interruption instead of retrying, so the caller decides.
     pub fn is_interrupted(&self) -> bool {
-        self.cause == Cause::Os(Errno::EINTR)
+        self.0.cause == Cause::Os(Errno::EINTR)
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}({}): ", self.call, self.object)?;
-        match &self.cause {
+        write!(f, "{}({}): ", self.0.call, self.0.object)?;
+        match &self.0.cause {
             // `Errno`'s Debug form is its symbolic name (`EPIPE`), which is what a reader
             // looks up in the man page's ERRORS section.
             Cause::Os(errno) => write!(f, "{} ({:?})", errno.desc(), errno),

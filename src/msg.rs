@@ -107,19 +107,26 @@ impl Select {
 
     /// Refuses a type below 1, which the kernel would not refuse but read as another
     /// selection (`Type(0)` as `Any`, `Type(-3)` as `LowestUpTo(3)`).
+    #[inline]
     fn check(self, id: c_int) -> Result<()> {
         match self {
             Select::Type(t) | Select::LowestUpTo(t) | Select::Except(t)
                 if t <= 0 || c_long::try_from(t).is_err() =>
             {
-                Err(Error::invalid(
-                    "msgrcv",
-                    format!("id={id}, {self:?}"),
-                    format!("the selected {}", type_range(t)),
-                ))
+                Err(self.refusal(id, t))
             }
             _ => Ok(()),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refusal(self, id: c_int, t: i64) -> Error {
+        Error::invalid(
+            "msgrcv",
+            format!("id={id}, {self:?}"),
+            format!("the selected {}", type_range(t)),
+        )
     }
 }
 
@@ -264,6 +271,7 @@ impl MessageQueue {
     }
 
     /// The identifier, which any process can use to reach the queue.
+    #[inline]
     pub fn id(&self) -> Id {
         self.object.id()
     }
@@ -284,22 +292,26 @@ impl MessageQueue {
     /// The bytes are copied once, into a buffer that the calling thread keeps for its
     /// sends (allocated by its first send): nothing is allocated per message. A signal
     /// handler that runs while it waits ends the wait with `EINTR`.
+    #[inline]
     pub fn send(&self, mtype: i64, data: &[u8]) -> Result<()> {
         self.send_bytes(mtype, data, 0)
     }
 
     /// Sends without waiting: a full queue is the error `EAGAIN`.
+    #[inline]
     pub fn try_send(&self, mtype: i64, data: &[u8]) -> Result<()> {
         self.send_bytes(mtype, data, libc::IPC_NOWAIT)
     }
 
     /// Sends the message in `buffer` (its type and [`MessageBuffer::data`]), waiting
     /// while the queue is full: no copy at all, as a C program sends its `struct msgbuf`.
+    #[inline]
     pub fn send_buffer(&self, buffer: &MessageBuffer) -> Result<()> {
         self.send_from(buffer, 0)
     }
 
     /// Sends the message in `buffer` without waiting: a full queue is `EAGAIN`.
+    #[inline]
     pub fn try_send_buffer(&self, buffer: &MessageBuffer) -> Result<()> {
         self.send_from(buffer, libc::IPC_NOWAIT)
     }
@@ -313,6 +325,7 @@ impl MessageQueue {
         })
     }
 
+    #[inline]
     fn send_from(&self, buffer: &MessageBuffer, flags: c_int) -> Result<()> {
         let mtype = buffer.mtype();
         self.check_send(mtype, buffer.len)?;
@@ -320,7 +333,21 @@ impl MessageQueue {
     }
 
     /// Refuses what the kernel would refuse with `EINVAL`, with a message that says why.
+    #[inline]
     fn check_send(&self, mtype: i64, len: usize) -> Result<()> {
+        if mtype > 0
+            && c_long::try_from(mtype).is_ok()
+            && len <= self.max_message
+        {
+            Ok(())
+        } else {
+            self.refuse_send(mtype, len)
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refuse_send(&self, mtype: i64, len: usize) -> Result<()> {
         let object = || format!("id={}, type={mtype}", self.id().raw());
         if mtype <= 0 || c_long::try_from(mtype).is_err() {
             return Err(Error::refused(
@@ -330,23 +357,22 @@ impl MessageQueue {
                 format!("the message {}", type_range(mtype)),
             ));
         }
-        if len > self.max_message {
-            let msgmax = message_size_limit()?; // in force now: root may have raised it
-            if len > msgmax {
-                return Err(Error::refused(
-                    "msgsnd",
-                    object(),
-                    Errno::EINVAL,
-                    format!(
-                        "a message of {len} bytes is larger than msgmax, {msgmax} bytes"
-                    ),
-                ));
-            }
+        let msgmax = message_size_limit()?; // in force now: root may have raised it
+        if len > msgmax {
+            return Err(Error::refused(
+                "msgsnd",
+                object(),
+                Errno::EINVAL,
+                format!(
+                    "a message of {len} bytes is larger than msgmax, {msgmax} bytes"
+                ),
+            ));
         }
         Ok(())
     }
 
     /// One `msgsnd` of the `struct msgbuf` at `buffer`, whose type is `mtype`.
+    #[inline]
     fn msgsnd(
         &self,
         buffer: *const libc::c_void,
@@ -359,14 +385,19 @@ impl MessageQueue {
         // callers pass a thread's scratch buffer or a MessageBuffer, both sized for it.
         let ret = unsafe { libc::msgsnd(self.id().raw(), buffer, len, flags) };
         if ret == -1 {
-            let errno = Errno::last();
-            return Err(Error::os(
-                "msgsnd",
-                format!("id={}, type={mtype}", self.id().raw()),
-                errno,
-            ));
+            return Err(self.send_error(mtype, Errno::last()));
         }
         Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn send_error(&self, mtype: i64, errno: Errno) -> Error {
+        Error::os(
+            "msgsnd",
+            format!("id={}, type={mtype}", self.id().raw()),
+            errno,
+        )
     }
 
     /// Receives the message `select` chooses into `buffer`, waiting until one arrives,
@@ -376,6 +407,7 @@ impl MessageQueue {
     /// A message longer than the buffer's capacity is the error `E2BIG` and stays in the
     /// queue; a queue removed while waiting is `EIDRM`; a signal handler that runs while
     /// it waits ends the wait with `EINTR`.
+    #[inline]
     pub fn receive_into(
         &self,
         select: Select,
@@ -385,6 +417,7 @@ impl MessageQueue {
     }
 
     /// Receives into `buffer` without waiting: no matching message is `ENOMSG`.
+    #[inline]
     pub fn try_receive_into(
         &self,
         select: Select,
@@ -398,6 +431,7 @@ impl MessageQueue {
     }
 
     /// Receives into `buffer` with explicit [`Receive`] flags.
+    #[inline]
     pub fn receive_into_with(
         &self,
         select: Select,
@@ -558,6 +592,7 @@ impl MessageQueue {
 
     /// One `msgrcv` into the `struct msgbuf` at `buffer`, with room for `capacity` bytes
     /// of text; returns the length received.
+    #[inline]
     fn msgrcv(
         &self,
         buffer: *mut libc::c_void,
@@ -578,18 +613,24 @@ impl MessageQueue {
                 flags,
             )
         };
-        usize::try_from(received).map_err(|_| {
-            let errno = Errno::last();
-            let id = self.id().raw();
-            let object = if flags & libc::MSG_COPY != 0 {
-                format!("id={id}, MSG_COPY {msgtyp}")
-            } else if flags & libc::MSG_EXCEPT != 0 {
-                format!("id={id}, type={msgtyp}, MSG_EXCEPT")
-            } else {
-                format!("id={id}, type={msgtyp}")
-            };
-            Error::os("msgrcv", object, errno)
-        })
+        match usize::try_from(received) {
+            Ok(len) => Ok(len),
+            Err(_) => Err(self.receive_error(msgtyp, flags, Errno::last())),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn receive_error(&self, msgtyp: i64, flags: c_int, errno: Errno) -> Error {
+        let id = self.id().raw();
+        let object = if flags & libc::MSG_COPY != 0 {
+            format!("id={id}, MSG_COPY {msgtyp}")
+        } else if flags & libc::MSG_EXCEPT != 0 {
+            format!("id={id}, type={msgtyp}, MSG_EXCEPT")
+        } else {
+            format!("id={id}, type={msgtyp}")
+        };
+        Error::os("msgrcv", object, errno)
     }
 
     /// `IPC_STAT`: the queue's counters, limits, last users and times. Needs read
@@ -848,16 +889,19 @@ impl MessageBuffer {
     }
 
     /// The room for text, in bytes: the longest message it can receive.
+    #[inline]
     pub fn capacity(&self) -> usize {
         self.capacity
     }
 
     /// The type of the message it holds.
+    #[inline]
     pub fn mtype(&self) -> i64 {
         long(self.words[0])
     }
 
     /// The bytes of the message it holds.
+    #[inline]
     pub fn data(&self) -> &[u8] {
         // SAFETY: as in `text_mut`: initialised integers viewed as bytes, `len <=
         // capacity <= (words.len() - 1) * WORD`, borrowed from `self`.

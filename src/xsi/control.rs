@@ -127,6 +127,7 @@ impl Id {
     }
 
     /// The number `xxxget` returned.
+    #[inline]
     pub fn raw(self) -> c_int {
         self.raw
     }

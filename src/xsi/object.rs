@@ -210,6 +210,7 @@ impl Object {
     }
 
     /// The identifier.
+    #[inline]
     pub fn id(&self) -> Id {
         self.id
     }

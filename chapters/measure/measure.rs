@@ -432,7 +432,7 @@ fn micros(duration: Duration) -> f64 {
 }
 
 fn size_name(size: usize) -> String {
-    if size % 1024 == 0 {
+    if size.is_multiple_of(1024) {
         format!("{} KiB", size / 1024)
     } else {
         format!("{size} B")

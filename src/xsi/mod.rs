@@ -13,6 +13,7 @@
 //! | `xxxctl(id, IPC_RMID)`                          | [`Id::remove`], and `Drop`            |
 //! | `/proc/sysvipc/{msg,sem,shm}`, `ipcs`           | [`Kind::list`] → [`Entry`]            |
 //! | `/proc/sys/kernel/msgmax` ..., `ipcs -l`        | [`Limits::read`]                      |
+//! | `xxxctl(0, IPC_INFO)`, every field              | [`Limits::msg_info`] ([`MsgInfo`]), [`Limits::sem_info`], [`Limits::shm_info`] |
 //!
 //! An identifier is a plain number that any process may use, and an object lives until
 //! someone removes it, whoever created it. So the owning types of this crate ([`Object`]

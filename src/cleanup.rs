@@ -301,11 +301,23 @@ mod tests {
             .filter(|e| e.id == mine.id() || e.id == given.id())
             .collect();
         let plan = plan(&entries, &Selection::AllMine, me());
-        let verdicts: Vec<Verdict> =
-            plan.objects.iter().map(|(_, v)| v.clone()).collect();
-        assert_eq!(verdicts, [Verdict::Remove, Verdict::NotYours]);
+        // In scan order, which is the kernel's slot order, not the order of creation.
+        let verdict_of = |id| {
+            plan.objects
+                .iter()
+                .find(|(e, _)| e.id == id)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(verdict_of(mine.id()), Some(Verdict::Remove));
+        assert_eq!(verdict_of(given.id()), Some(Verdict::NotYours));
         let report = execute(&plan, me());
-        assert_eq!(report[1].1, Outcome::NotYours);
+        let outcome_of = |id| {
+            report
+                .iter()
+                .find(|(e, _)| e.id == id)
+                .map(|(_, o)| o.clone())
+        };
+        assert_eq!(outcome_of(given.id()), Some(Outcome::NotYours));
         assert!(!mine.id().is_listed().unwrap());
         assert!(given.id().is_listed().unwrap());
     }

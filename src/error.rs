@@ -3,14 +3,21 @@
 //! Every fallible function of the library returns [`Result<T>`]. An [`Error`] names the
 //! system call (or library operation) that failed, the object it was applied to (a pipe,
 //! a path, an IPC key or identifier) and the [`Cause`]: the `errno` the kernel returned,
-//! an argument the library refused before making any call, or a call that succeeded
-//! with a result the operation cannot accept.
+//! an argument the library refused before making any call (saying, where there is one,
+//! which `errno` the kernel would have given), or a call that succeeded with a result the
+//! operation cannot accept.
 //!
 //! ```text
 //! write(pipe): Broken pipe (EPIPE)
 //! write(pipe): 5000 bytes cannot be written atomically: PIPE_BUF is 4096
+//! msgsnd(id=3, type=0): the message type must be greater than 0 (EINVAL)
 //! write(/tmp/apue-ipc-fifo.x8Kq2a/fifo): short write of 100 of 4096 bytes
 //! ```
+//!
+//! A blocking call interrupted by a signal handler is an error like any other, with
+//! `errno` `EINTR` ([`Error::kind`] is [`io::ErrorKind::Interrupted`]): the library
+//! never retries it behind the caller's back, so that a program can stop a wait with a
+//! signal, and decides itself whether to call again.
 
 use std::fmt;
 use std::io;
@@ -24,9 +31,9 @@ pub enum Cause {
     Os(Errno),
     /// The library refused the arguments before any system call was made.
     Invalid(String),
-    /// The library refused before making the call, for a reason the kernel (or the
-    /// call the library stands in for) would also have refused it: the `errno` is the
-    /// one that call gives, so that callers can match on it, and the text says why.
+    /// The library refused the arguments before any system call was made, where the
+    /// kernel, given them, would have failed with this `errno`: code that matches on
+    /// `EINVAL` finds it in [`Error::errno`] either way.
     Refused(Errno, String),
     /// The call succeeded, but its result is one the operation cannot accept:
     /// a short write where the whole record had to go, a child process that
@@ -39,8 +46,14 @@ pub enum Cause {
 /// Its `Debug` form is its message, so that a `main` returning `Result<(), Error>`
 /// (or a boxed error) ends with `Error: write(pipe): Broken pipe (EPIPE)` rather than
 /// a dump of fields.
+///
+/// It is one pointer wide (the fields are boxed), so that a `Result<T>` on a hot path
+/// is returned in registers; the box is allocated only when there is an error.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+#[derive(Clone, PartialEq, Eq)]
+struct Inner {
     call: &'static str,
     object: String,
     cause: Cause,
@@ -56,11 +69,11 @@ impl Error {
         object: impl Into<String>,
         errno: Errno,
     ) -> Self {
-        Error {
+        Error(Box::new(Inner {
             call,
             object: object.into(),
             cause: Cause::Os(errno),
-        }
+        }))
     }
 
     /// Arguments the library refused before making `call` on `object`.
@@ -69,27 +82,27 @@ impl Error {
         object: impl Into<String>,
         reason: impl Into<String>,
     ) -> Self {
-        Error {
+        Error(Box::new(Inner {
             call,
             object: object.into(),
             cause: Cause::Invalid(reason.into()),
-        }
+        }))
     }
 
-    /// A refusal before `call` on `object` for a reason that has an `errno`: the one
-    /// the kernel would have given (`EINVAL` for a bad argument), or the one the C call
-    /// that the library stands in for gives (`ENOMSG` from a selection by type).
+    /// Arguments the library refused before making `call` on `object`, for which the
+    /// kernel would have failed with `errno`: the message says `reason`, and
+    /// [`Error::errno`] gives `errno`, as if the kernel had refused.
     pub fn refused(
         call: &'static str,
         object: impl Into<String>,
         errno: Errno,
         reason: impl Into<String>,
     ) -> Self {
-        Error {
+        Error(Box::new(Inner {
             call,
             object: object.into(),
             cause: Cause::Refused(errno, reason.into()),
-        }
+        }))
     }
 
     /// A call that succeeded with a result the operation cannot accept: `call` on
@@ -99,11 +112,11 @@ impl Error {
         object: impl Into<String>,
         what: impl Into<String>,
     ) -> Self {
-        Error {
+        Error(Box::new(Inner {
             call,
             object: object.into(),
             cause: Cause::Unexpected(what.into()),
-        }
+        }))
     }
 
     /// Wraps a [`std::io::Error`] that came from `call` on `object`.
@@ -124,33 +137,53 @@ impl Error {
 
     /// The name of the call that failed, such as `"write"` or `"msgrcv"`.
     pub fn call(&self) -> &'static str {
-        self.call
+        self.0.call
     }
 
     /// What the call was applied to, such as `"pipe"`, a path or `"id=3"`.
     pub fn object(&self) -> &str {
-        &self.object
+        &self.0.object
     }
 
     /// Why it failed.
     pub fn cause(&self) -> &Cause {
-        &self.cause
+        &self.0.cause
     }
 
-    /// The `errno` the kernel returned, if the kernel was the one to refuse, or the one
-    /// it would have returned, for a [`Cause::Refused`].
+    /// The `errno` the kernel returned, or would have returned for arguments the
+    /// library refused before the call ([`Cause::Refused`]); `None` where no call was
+    /// refused by the kernel or would have been.
     pub fn errno(&self) -> Option<Errno> {
-        match self.cause {
+        match self.0.cause {
             Cause::Os(errno) | Cause::Refused(errno, _) => Some(errno),
             Cause::Invalid(_) | Cause::Unexpected(_) => None,
         }
+    }
+
+    /// The [`io::ErrorKind`] of the error, as `std` would classify it: `Interrupted` for
+    /// `EINTR` (a signal handler ran: call again, or stop), `WouldBlock` for `EAGAIN`,
+    /// `InvalidInput` for arguments refused before the call.
+    pub fn kind(&self) -> io::ErrorKind {
+        match self.0.cause {
+            Cause::Os(errno) | Cause::Refused(errno, _) => {
+                io::Error::from(errno).kind()
+            }
+            Cause::Invalid(_) => io::ErrorKind::InvalidInput,
+            Cause::Unexpected(_) => io::ErrorKind::Other,
+        }
+    }
+
+    /// Whether a signal handler interrupted the call (`EINTR`): the library returns
+    /// the interruption instead of retrying, so the caller decides.
+    pub fn is_interrupted(&self) -> bool {
+        self.0.cause == Cause::Os(Errno::EINTR)
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}({}): ", self.call, self.object)?;
-        match &self.cause {
+        write!(f, "{}({}): ", self.0.call, self.0.object)?;
+        match &self.0.cause {
             // `Errno`'s Debug form is its symbolic name (`EPIPE`), which is what a reader
             // looks up in the man page's ERRORS section.
             Cause::Os(errno) => write!(f, "{} ({:?})", errno.desc(), errno),
@@ -174,15 +207,7 @@ impl std::error::Error for Error {}
 /// raw OS error, the call and object stay in the message.
 impl From<Error> for io::Error {
     fn from(err: Error) -> io::Error {
-        match err.cause {
-            Cause::Os(errno) | Cause::Refused(errno, _) => {
-                io::Error::new(io::Error::from(errno).kind(), err)
-            }
-            Cause::Invalid(_) => {
-                io::Error::new(io::ErrorKind::InvalidInput, err)
-            }
-            Cause::Unexpected(_) => io::Error::other(err),
-        }
+        io::Error::new(err.kind(), err)
     }
 }
 
@@ -232,20 +257,30 @@ mod tests {
     }
 
     #[test]
-    fn a_refusal_carries_the_errno_the_call_would_have_given() {
+    fn a_refusal_says_which_errno_the_kernel_would_have_given() {
         let err = Error::refused(
             "msgsnd",
             "id=3, type=0",
             Errno::EINVAL,
             "the message type must be greater than 0",
         );
-        assert_eq!(err.errno(), Some(Errno::EINVAL));
         assert_eq!(
             err.to_string(),
             "msgsnd(id=3, type=0): the message type must be greater than 0 (EINVAL)"
         );
+        assert_eq!(err.errno(), Some(Errno::EINVAL));
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert!(matches!(err.cause(), Cause::Refused(Errno::EINVAL, _)));
         let io: io::Error = err.into();
         assert_eq!(io.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn an_interruption_is_its_own_kind() {
+        let err = Error::os("msgrcv", "id=3, type=0", Errno::EINTR);
+        assert!(err.is_interrupted());
+        assert_eq!(err.kind(), io::ErrorKind::Interrupted);
+        assert!(!Error::os("msgrcv", "id=3", Errno::EIDRM).is_interrupted());
     }
 
     #[test]

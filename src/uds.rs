@@ -685,7 +685,9 @@ impl MessageSocket {
     /// Finds the message `select` chooses: in the stash, or next on the socket, moving
     /// the messages it passes over into the stash.
     fn choose(&mut self, select: Select, wait: bool) -> Result<Chosen> {
-        if let Select::Type(t) | Select::LowestUpTo(t) = select {
+        if let Select::Type(t) | Select::LowestUpTo(t) | Select::Except(t) =
+            select
+        {
             if t <= 0 {
                 return Err(Error::refused(
                     "recvmsg",
@@ -855,12 +857,13 @@ impl MessageSocket {
 }
 
 /// The index of the message `select` chooses among `stash`, as `msgrcv` would choose
-/// among a queue's messages: the oldest, the oldest of type t, or the oldest of the
-/// lowest type up to t.
+/// among a queue's messages: the oldest, the oldest of type t, the oldest of any type
+/// but t, or the oldest of the lowest type up to t.
 fn find(stash: &VecDeque<(i64, Vec<u8>)>, select: Select) -> Option<usize> {
     match select {
         Select::Any => (!stash.is_empty()).then_some(0),
         Select::Type(t) => stash.iter().position(|(mtype, _)| *mtype == t),
+        Select::Except(t) => stash.iter().position(|(mtype, _)| *mtype != t),
         Select::LowestUpTo(t) => stash
             .iter()
             .enumerate()
@@ -877,6 +880,7 @@ fn matches(select: Select, mtype: i64) -> bool {
     match select {
         Select::Any => true,
         Select::Type(t) => mtype == t,
+        Select::Except(t) => mtype != t,
         Select::LowestUpTo(t) => mtype <= t,
     }
 }
@@ -912,8 +916,8 @@ mod tests {
         };
         assert_eq!(take(Select::Type(2)), "b1");
         assert_eq!(take(Select::LowestUpTo(3)), "a1");
+        assert_eq!(take(Select::Except(3)), "a2");
         assert_eq!(take(Select::Any), "c1");
-        assert_eq!(take(Select::Any), "a2");
     }
 
     #[test]

@@ -127,6 +127,7 @@ impl Id {
     }
 
     /// The number `xxxget` returned.
+    #[inline]
     pub fn raw(self) -> c_int {
         self.raw
     }
@@ -158,7 +159,7 @@ impl Id {
         change: impl FnOnce(&mut libc::ipc_perm),
     ) -> Result<()> {
         for_kind!(self.kind, Ds => {
-            let mut ds = Ds::stat(self.raw)?;
+            let mut ds: Ds = stat_before_set(self.raw)?;
             change(ds.perm_mut());
             ds.set(self.raw)
         })
@@ -199,6 +200,20 @@ pub fn check(
     }
 }
 
+/// `IPC_STAT` for an `IPC_SET`: the set replaces the owner and the mode (and a queue's
+/// capacity) at once, so the library reads the values it keeps first. An identifier that
+/// names no object (`EINVAL`, or `EIDRM`) is reported as the set the caller asked for,
+/// which is what the kernel would report; any other failure is reported as the read it
+/// is (`EACCES`: `IPC_STAT` needs read permission, which `IPC_SET` does not).
+pub(crate) fn stat_before_set<Ds: Control>(id: c_int) -> Result<Ds> {
+    Ds::stat(id).map_err(|err| match err.errno() {
+        Some(errno @ (Errno::EINVAL | Errno::EIDRM)) => {
+            Error::os(Ds::KIND.ctl_call(), format!("id={id}, IPC_SET"), errno)
+        }
+        _ => err,
+    })
+}
+
 /// `time_t` as the kernel reports the time of a last operation: 0 means never.
 pub(crate) fn time_of(seconds: libc::time_t) -> Option<SystemTime> {
     u64::try_from(seconds)
@@ -227,6 +242,20 @@ mod tests {
             assert_eq!((given.cuid, given.cgid), (me.cuid, me.cgid));
             drop(object);
             assert!(!id.is_listed().unwrap());
+        }
+    }
+
+    #[test]
+    fn a_bad_id_on_set_is_reported_as_the_set() {
+        for kind in Kind::ALL {
+            let err = Id::from_raw(kind, -1).set_mode(0o600).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "{}(id=-1, IPC_SET): Invalid argument (EINVAL)",
+                    kind.ctl_call()
+                )
+            );
         }
     }
 

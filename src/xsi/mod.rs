@@ -6,13 +6,14 @@
 //! |-------------------------------------------------|---------------------------------------|
 //! | `IPC_PRIVATE`                                   | [`Key::PRIVATE`]                      |
 //! | `ftok(path, id)`                                | [`Key::ftok`]                         |
-//! | `IPC_CREAT`, `IPC_EXCL`, mode bits of `xxxget`  | [`Options`]                           |
+//! | `IPC_CREAT`, `IPC_EXCL`, mode bits of `xxxget`  | [`Options`], [`Access`]               |
 //! | `msgget`, `semget`, `shmget`                    | [`Object::open`], [`Object::new`]     |
 //! | `xxxctl(id, IPC_STAT)` → `struct ipc_perm`      | [`Id::perm`] → [`IpcPerm`]            |
 //! | `xxxctl(id, IPC_SET)`                           | [`Id::set_owner`], [`Id::set_mode`]   |
 //! | `xxxctl(id, IPC_RMID)`                          | [`Id::remove`], and `Drop`            |
 //! | `/proc/sysvipc/{msg,sem,shm}`, `ipcs`           | [`Kind::list`] → [`Entry`]            |
 //! | `/proc/sys/kernel/msgmax` ..., `ipcs -l`        | [`Limits::read`]                      |
+//! | `xxxctl(0, IPC_INFO)`, every field              | [`Limits::msg_info`] ([`MsgInfo`]), [`Limits::sem_info`], [`Limits::shm_info`] |
 //!
 //! An identifier is a plain number that any process may use, and an object lives until
 //! someone removes it, whoever created it. So the owning types of this crate ([`Object`]
@@ -49,9 +50,9 @@ use std::fmt;
 pub(crate) use control::time_of;
 pub use control::{Control, Id, IpcPerm};
 pub use key::Key;
-pub use limits::{Limit, Limits};
+pub use limits::{Limit, Limits, MsgInfo, SemInfo, ShmInfo};
 pub use list::Entry;
-pub use object::{Object, Options};
+pub use object::{Access, Object, Options};
 
 /// The three kinds of XSI IPC object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -1,5 +1,6 @@
 //! Getting an object by key, and owning it: [`Options`] (`IPC_CREAT`, `IPC_EXCL`, the
-//! mode) and [`Object`], a handle that removes the object it created when it is dropped.
+//! mode, the [`Access`] asked for) and [`Object`], a handle that removes the object it
+//! created when it is dropped.
 
 use libc::c_int;
 use nix::errno::Errno;
@@ -8,13 +9,47 @@ use super::control::{for_kind, Control};
 use super::{Id, Key, Kind};
 use crate::error::{Error, Result};
 
+/// The access a caller asks for when it opens an existing object, which `xxxget` checks
+/// against the object's permission bits, as `open(2)` checks a file's: a caller without
+/// it is refused at once with `EACCES`, rather than handed an identifier whose every
+/// operation then fails.
+///
+/// Read lets a caller receive messages, read semaphore values and attach a segment
+/// read-only; write lets it send messages, change semaphores and write to a segment.
+/// (Root, or any process with `CAP_IPC_OWNER`, passes every check.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Read only (C: `0400` in `xxxget`'s flags).
+    Read,
+    /// Write only (C: `0200`): a client that only sends to a server's queue.
+    Write,
+    /// Read and write (C: `0600`): the default.
+    ReadWrite,
+}
+
+impl Access {
+    /// The bits that ask for this access in `xxxget`'s `flag`. The kernel folds the
+    /// owner, group and other positions together, so the owner's bits ask for all three
+    /// (ipc/util.c, `ipcperms`).
+    pub fn bits(self) -> u16 {
+        match self {
+            Access::Read => 0o400,
+            Access::Write => 0o200,
+            Access::ReadWrite => 0o600,
+        }
+    }
+}
+
 /// How to get an object by key, in the style of [`std::fs::OpenOptions`]: open an existing
-/// one, create it if missing, or insist on a new one. Permission bits default to `0o600`.
+/// one, create it if missing, or insist on a new one. Permission bits default to `0o600`;
+/// opening an existing object asks for read and write access unless [`Options::access`]
+/// says otherwise.
 ///
 /// ```text
 /// Options::new()                     // open only: ENOENT if no object has the key
 /// Options::new().create(true)        // open, or create if missing
 /// Options::new().exclusive(true)     // create, or fail with EEXIST (IPC_CREAT | IPC_EXCL)
+/// Options::new().access(Access::Write) // open an existing one to write only
 /// ```
 ///
 /// With [`Key::PRIVATE`] every call creates a new object, whatever the options say.
@@ -23,6 +58,7 @@ pub struct Options {
     create: bool,
     exclusive: bool,
     mode: u16,
+    access: Access,
 }
 
 impl Default for Options {
@@ -32,12 +68,14 @@ impl Default for Options {
 }
 
 impl Options {
-    /// Open an existing object, permissions `0o600` should one be created.
+    /// Open an existing object for reading and writing, permissions `0o600` should one
+    /// be created.
     pub fn new() -> Options {
         Options {
             create: false,
             exclusive: false,
             mode: 0o600,
+            access: Access::ReadWrite,
         }
     }
 
@@ -61,9 +99,22 @@ impl Options {
         self
     }
 
+    /// The access to ask for when the object exists already, checked by `xxxget` against
+    /// its permission bits: without it, opening fails with `EACCES`, as the C call does.
+    /// An object this call creates is its creator's whatever its mode.
+    pub fn access(&mut self, access: Access) -> &mut Options {
+        self.access = access;
+        self
+    }
+
     /// The permission bits that a created object gets.
     pub fn permissions(&self) -> u16 {
         self.mode
+    }
+
+    /// The access asked for when the object exists already.
+    pub fn requested_access(&self) -> Access {
+        self.access
     }
 }
 
@@ -73,7 +124,8 @@ impl Options {
 ///
 /// `IPC_CREAT` alone cannot tell whether the object was there: this asks for an existing
 /// object first, then for a new one with `IPC_EXCL`, and starts again if another process
-/// created it in between.
+/// created it in between. Asking for an existing object passes the access bits of
+/// [`Options::access`], which the kernel checks (`EACCES`).
 pub(crate) fn get_or_create(
     kind: Kind,
     key: Key,
@@ -99,10 +151,11 @@ pub(crate) fn get_or_create(
             .map(|id| (id, true))
             .map_err(|errno| Error::os(kind.get_call(), object(), errno));
     }
-    // Without IPC_CREAT the mode bits are the access the caller asks for: none, so that
-    // opening never fails where a later operation would not.
+    // Without IPC_CREAT the mode bits are the access the caller asks for, checked as
+    // msgget(key, 0600) checks it in C: a caller without it is refused here, with EACCES.
+    let open_existing = c_int::from(options.access.bits());
     loop {
-        match call(0) {
+        match call(open_existing) {
             Ok(id) => return Ok((id, false)),
             Err(Errno::ENOENT) if options.create => match call(create_new) {
                 Ok(id) => return Ok((id, true)),
@@ -157,6 +210,7 @@ impl Object {
     }
 
     /// The identifier.
+    #[inline]
     pub fn id(&self) -> Id {
         self.id
     }

@@ -17,12 +17,15 @@
 //! Man page: [proc(5)](https://man7.org/linux/man-pages/man5/proc.5.html),
 //! `/proc/pid/syscall`.
 
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use apue_ipc::{Error, Result};
 use nix::errno::Errno;
-use nix::unistd::Pid;
+use nix::sys::pthread::{pthread_kill, pthread_self, Pthread};
+use nix::sys::signal::Signal;
+use nix::unistd::{gettid, Pid};
 
 /// How long [`wait_until_blocked_in`] and [`wait_until_child_blocked_in`] wait
 /// for a task to block: far longer than any demonstration needs (the task is
@@ -193,6 +196,112 @@ fn spin_until_in(
     }
 }
 
+/// A thread started to block in a system call, that the caller sees blocked
+/// ([`Waiter::wait_until_blocked_in`]), interrupts with a signal sent to that
+/// thread alone ([`Waiter::interrupt`], `pthread_kill`), and whose result it
+/// collects with a deadline ([`Waiter::result`]).
+pub struct Waiter<T> {
+    tid: Pid,
+    pthread: Pthread,
+    result: mpsc::Receiver<T>,
+    handle: thread::JoinHandle<()>,
+}
+
+impl<T: Send + 'static> Waiter<T> {
+    /// Runs `body` in a new thread.
+    pub fn spawn(
+        body: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<Waiter<T>> {
+        let (ids_sender, ids) = mpsc::channel();
+        let (result_sender, result) = mpsc::channel();
+        let handle = thread::spawn(move || {
+            let _ = ids_sender.send((gettid(), pthread_self()));
+            let _ = result_sender.send(body());
+        });
+        let (tid, pthread) = ids.recv_timeout(PATIENCE).map_err(|_| {
+            Error::os("spawn", "a waiting thread", Errno::ETIMEDOUT)
+        })?;
+        Ok(Waiter {
+            tid,
+            pthread,
+            result,
+            handle,
+        })
+    }
+
+    /// Waits until the thread is blocked in the system call `number`; an error
+    /// if it ended first, or did not block there within [`PATIENCE`].
+    pub fn wait_until_blocked_in(&self, number: libc::c_long) -> Result<()> {
+        if wait_until_blocked_in(self.tid, number, || {
+            self.handle.is_finished()
+        })? {
+            Ok(())
+        } else {
+            Err(Error::unexpected(
+                "wait until blocked",
+                format!("thread {}", self.tid),
+                format!(
+                    "it ended before it blocked in {}",
+                    syscall_name(number)
+                ),
+            ))
+        }
+    }
+
+    /// Sends `signal` to this thread only (`pthread_kill`): the way to interrupt
+    /// the call it is blocked in, since a signal sent to the process may be
+    /// handled by any of its threads.
+    pub fn interrupt(&self, signal: Signal) -> Result<()> {
+        if self.handle.is_finished() {
+            return Err(Error::unexpected(
+                "pthread_kill",
+                format!("thread {}", self.tid),
+                "the thread has ended",
+            ));
+        }
+        pthread_kill(self.pthread, signal).map_err(|errno| {
+            Error::os("pthread_kill", format!("thread {}", self.tid), errno)
+        })
+    }
+
+    /// What the thread's body returned, waiting for it at most [`PATIENCE`]: a
+    /// thread still blocked then is an error (`ETIMEDOUT`), not a hang.
+    pub fn result(self) -> Result<T> {
+        match self.result.recv_timeout(PATIENCE) {
+            Ok(value) => {
+                let _ = self.handle.join();
+                Ok(value)
+            }
+            Err(_) => Err(Error::os(
+                "wait for result",
+                format!(
+                    "thread {} did not return within {PATIENCE:?}",
+                    self.tid
+                ),
+                Errno::ETIMEDOUT,
+            )),
+        }
+    }
+}
+
+/// Waits until `condition()` holds, such as a flag that a signal handler sets,
+/// checking it over and over; an error naming `what` if it does not hold
+/// within [`PATIENCE`].
+pub fn wait_for(what: &str, mut condition: impl FnMut() -> bool) -> Result<()> {
+    let deadline = Instant::now() + PATIENCE;
+    while !condition() {
+        if Instant::now() > deadline {
+            return Err(Error::os(
+                "wait for",
+                format!("{what}, within {PATIENCE:?}"),
+                Errno::ETIMEDOUT,
+            ));
+        }
+        thread::yield_now();
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,6 +324,31 @@ mod tests {
         .unwrap());
         drop(writer); // end-of-file: the read returns 0
         assert_eq!(handle.join().unwrap(), 0);
+    }
+
+    #[test]
+    fn a_waiter_is_seen_blocked_interrupted_and_collected() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::Arc;
+        let handled = Arc::new(AtomicBool::new(false));
+        signal_hook::flag::register(libc::SIGUSR2, Arc::clone(&handled))
+            .unwrap();
+        let Pipe { reader, writer } = Pipe::new().unwrap();
+        // poll(2) is never restarted after a handler: EINTR comes back.
+        let waiter = Waiter::spawn(move || {
+            let mut fds = [nix::poll::PollFd::new(
+                std::os::fd::AsFd::as_fd(&reader),
+                nix::poll::PollFlags::POLLIN,
+            )];
+            nix::poll::poll(&mut fds, nix::poll::PollTimeout::NONE)
+        })
+        .unwrap();
+        waiter.wait_until_blocked_in(libc::SYS_poll).unwrap();
+        waiter.interrupt(Signal::SIGUSR2).unwrap();
+        assert_eq!(waiter.result().unwrap(), Err(Errno::EINTR));
+        assert!(handled.load(Ordering::SeqCst));
+        wait_for("the handler", || handled.load(Ordering::SeqCst)).unwrap();
+        drop(writer);
     }
 
     #[test]

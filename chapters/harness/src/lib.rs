@@ -8,12 +8,13 @@
 //! | module | what it does |
 //! |---|---|
 //! | [`cli`] | `--help`, argument errors, exit codes; a program that runs itself again as its own child |
-//! | [`blocked`] | waits, with a deadline, until a thread or a child is blocked inside a given system call |
+//! | [`blocked`] | waits, with a deadline, until a thread or a child is blocked inside a given system call; a thread to interrupt there |
 //! | [`fifo_request`] | the one-line request format of the FIFO client and server |
 //! | [`temp`] | a private temporary directory for the files a program creates |
 //! | [`uds_request`] | the message types of the Unix domain socket client and server |
 //! | `interrupt` (feature `testing`) | interrupts a thread blocked in a system call with a signal, without `SA_RESTART` |
 //! | `allocations` (feature `testing`) | a global allocator that counts, to prove a hot path allocates nothing |
+//! | [`user`] | not being root where a permission check is the point |
 //! | `testing` (feature `testing`) | the checks every chapter program gets: snapshot, determinism, `--help`, bad arguments |
 //!
 //! It lives in `chapters/harness/`, beside the chapters that use it.
@@ -29,3 +30,4 @@ pub mod temp;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod uds_request;
+pub mod user;

@@ -215,11 +215,22 @@ impl Running {
         if let Some(dir) = dir {
             command.env("TMPDIR", dir).current_dir(dir);
         }
+        Running::start_command(program.name, command)
+    }
+
+    /// Starts `command`, which may be any program (a test helper run as
+    /// another user, say), with standard input closed and its output read
+    /// with the same deadline; `name` names it in failures.
+    pub fn start_command(name: &'static str, mut command: Command) -> Running {
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = command
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.path));
+            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
         Running {
-            name: program.name,
+            name,
             stdout: child.stdout.take(),
             stderr: child.stderr.take(),
             child: Some(child),

@@ -13,6 +13,8 @@
 //! | FIFOs     | [`fifo`] | mkfifo(3), fifo(7)       |
 //! | XSI IPC: keys, permissions, limits | [`xsi`] | sysvipc(7), ftok(3) |
 //! | message queues | [`msg`] | msgget(2), msgsnd(2), msgctl(2) |
+//! | semaphore sets | [`sem`] | semget(2), semop(2), semctl(2) |
+//! | shared memory | [`shm`] | shmget(2), shmat(2), shmctl(2) |
 //! | removing leftover objects | [`cleanup`] | ipcrm(1), proc_sysvipc(5) |
 //!
 //! This crate is the subject of the book and nothing else: the scaffolding the
@@ -29,8 +31,8 @@ pub mod fifo;
 pub mod msg;
 pub mod pipe;
 pub mod popen;
-mod sem;
-mod shm;
+pub mod sem;
+pub mod shm;
 pub mod xsi;
 
 pub use error::{Context, Error, Result};

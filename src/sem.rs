@@ -437,11 +437,22 @@ impl SemaphoreSet {
     ///
     /// A wait ends with the error `EIDRM` if the set is removed, and `EINTR` if a
     /// signal is caught or the process is stopped and continued; it is not retried.
+    /// A process waiting here is in the `semtimedop` system call (`SYS_semtimedop`
+    /// in `/proc/PID/syscall`), as one waiting in glibc's `semop` is.
     pub fn apply(&self, ops: &[Op]) -> Result<()> {
+        // semtimedop with no time limit is semop: glibc's own `semop` has been this
+        // call since 2.31, so /proc/PID/syscall shows `semtimedop` for a process
+        // blocked in either.
         // SAFETY: `Op` is a transparent `struct sembuf`, so `ops` is `ops.len()` of
-        // them. The kernel only reads them (glibc's prototype is not `const`).
+        // them. The kernel only reads them (the prototype is not `const`), and a
+        // null timeout means none.
         let ret = unsafe {
-            libc::semop(self.raw(), ops.as_ptr().cast_mut().cast(), ops.len())
+            semtimedop(
+                self.raw(),
+                ops.as_ptr().cast_mut().cast(),
+                ops.len(),
+                std::ptr::null(),
+            )
         };
         self.check_op("semop", ret)
     }
@@ -490,7 +501,7 @@ impl SemaphoreSet {
 
 extern "C" {
     /// glibc's `semtimedop` (the `libc` crate does not declare it): `semop` with a
-    /// time limit. glibc's own `semop` is this call with no limit.
+    /// time limit, or none if `timeout` is null.
     fn semtimedop(
         semid: c_int,
         sops: *mut libc::sembuf,

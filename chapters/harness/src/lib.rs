@@ -11,13 +11,17 @@
 //! | [`blocked`] | waits, with a deadline, until a thread or a child is blocked inside a given system call |
 //! | [`fifo_request`] | the one-line request format of the FIFO client and server |
 //! | [`temp`] | a private temporary directory for the files a program creates |
+//! | [`test_child`] | a test's second process: the test binary running one of its tests again, in a role |
+//! | [`fault`] | a deliberate store through a read-only shared memory attachment, which the kernel answers with `SIGSEGV` |
 //! | `testing` (feature `testing`) | the checks every chapter program gets: snapshot, determinism, `--help`, bad arguments |
 //!
 //! It lives in `chapters/harness/`, beside the chapters that use it.
 
 pub mod blocked;
 pub mod cli;
+pub mod fault;
 pub mod fifo_request;
 pub mod temp;
+pub mod test_child;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -31,7 +31,7 @@
 
 use std::io::{PipeReader, Read};
 use std::os::fd::AsFd;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use apue_ipc::{Context, Error, Result};
@@ -63,6 +63,18 @@ impl TestChild {
     /// The child's process id.
     pub fn id(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Kills the child with `SIGKILL` (by its pid: only this child) and waits
+    /// for it: for tests about what a process killed in the middle leaves.
+    pub fn kill(mut self) -> Result<ExitStatus> {
+        let what = format!("test child {}", self.id());
+        self.child
+            .kill()
+            .map_err(|e| Error::from_io("kill", what.clone(), e))?;
+        self.child
+            .wait()
+            .map_err(|e| Error::from_io("waitpid", what, e))
     }
 }
 
@@ -199,7 +211,10 @@ mod tests {
             .unwrap_err();
         assert!(started.elapsed() >= patience);
         assert_eq!(err.errno(), Some(Errno::ETIMEDOUT));
-        child.child.kill().unwrap();
-        child.child.wait().unwrap();
+        let status = child.kill().unwrap();
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&status),
+            Some(libc::SIGKILL)
+        );
     }
 }

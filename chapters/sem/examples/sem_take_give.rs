@@ -1,7 +1,9 @@
 //! The three kinds of operation of semop(2): sem_op > 0 adds (releases) and
 //! never waits; sem_op < 0 subtracts (takes) when the value is large enough,
 //! and otherwise waits, or fails with EAGAIN under IPC_NOWAIT; sem_op == 0
-//! waits for the value to be 0, or fails with EAGAIN under IPC_NOWAIT.
+//! waits for the value to be 0, or fails with EAGAIN under IPC_NOWAIT. A wait
+//! can be bounded (semtimedop: EAGAIN when the time is up), and no value goes
+//! above semvmx (ERANGE).
 //!
 //! Run: cargo run --example sem_take_give
 
@@ -38,6 +40,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert!(started.elapsed() >= limit); // it did wait, 50 ms
     assert_eq!(set.value(0)?, 1); // and took nothing
                                   // ANCHOR_END: bounded
+
+    // ANCHOR: limit
+    set.set_value(0, 32767)?; // semvmx, the largest value
+    let err = set.apply(&[Op::give(0)]).unwrap_err();
+    assert_eq!(err.errno(), Some(Errno::ERANGE)); // one more: ERANGE
+                                                  // ANCHOR_END: limit
     println!("give, take, wait for zero, and their EAGAIN: as semop(2) says");
     Ok(())
 }

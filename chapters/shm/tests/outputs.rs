@@ -19,3 +19,27 @@ fn regex_escape(text: &str) -> String {
 }
 
 harness::chapter_program!(shm, args: [], filters: lower_boundary());
+
+/// The note's program never removes its segment, so every run leaves one
+/// behind; this one removes it. Found by its creator's pid, the program's, in
+/// the `cpid` column of /proc/sysvipc/shm.
+#[test]
+fn leaves_no_segment_behind() {
+    use harness::testing::Running;
+    let running = Running::start(harness::program!("shm"), &[], None);
+    let pid = running.pid().to_string();
+    let output = running.finish();
+    assert!(output.status.success(), "{output:?}");
+    let table = std::fs::read_to_string("/proc/sysvipc/shm").unwrap();
+    let mut lines = table.lines();
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    let cpid = header.iter().position(|&name| name == "cpid").unwrap();
+    for line in lines {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        assert_ne!(
+            fields.get(cpid),
+            Some(&pid.as_str()),
+            "left behind: {line}"
+        );
+    }
+}

@@ -25,8 +25,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let both = [Op::take(0).nowait(), Op::take(1).nowait()];
     let err = set.apply(&both).unwrap_err(); // semaphore 1 is at 0
     assert_eq!(err.errno(), Some(Errno::EAGAIN));
-    assert_eq!(set.values()?, [1, 0]); // semaphore 0 was not taken either
-                                       // ANCHOR_END: nowait
+    // semaphore 0 was not taken either
+    assert_eq!(set.values()?, [1, 0]);
+    // ANCHOR_END: nowait
 
     // ANCHOR: wait
     // A child waits for both: take 0 and take 1, in one call.
@@ -41,8 +42,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     set.apply(&[Op::take(0).nowait()])?; // so semaphore 0 is ours to take
     set.apply(&[Op::give(0), Op::give(1)])?; // both at 1: the child proceeds
     cli::wait_success(child, "child")?;
-    assert_eq!(set.values()?, [0, 0]); // it took both, at once
-                                       // ANCHOR_END: wait
+    // it took both, at once
+    assert_eq!(set.values()?, [0, 0]);
+    // ANCHOR_END: wait
     println!("semop took both semaphores or neither");
     Ok(())
 }

@@ -43,7 +43,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 fn child(id: i32) -> Result<(), Box<dyn std::error::Error>> {
     let set = SemaphoreSet::attach(id)?;
     match set.apply(&[Op::take(0)]) {
-        Err(err) => println!("{err}"), // the expected outcome: the set went away
+        // the expected outcome: the set went away
+        Err(err) => println!("{err}"),
         Ok(()) => return Err("took a semaphore at 0".into()),
     }
     Ok(())

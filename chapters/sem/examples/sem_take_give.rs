@@ -29,23 +29,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     set.apply(&[Op::wait_for_zero(0)])?; // sem_op == 0 at 0: returns at once
     set.apply(&[Op::give(0)])?;
     let err = set.apply(&[Op::wait_for_zero(0).nowait()]).unwrap_err();
-    assert_eq!(err.errno(), Some(Errno::EAGAIN)); // at 1: EAGAIN, or a wait
-                                                  // ANCHOR_END: zero
+    // at 1: EAGAIN, or a wait
+    assert_eq!(err.errno(), Some(Errno::EAGAIN));
+    // ANCHOR_END: zero
 
     // ANCHOR: bounded
     let started = Instant::now();
     let limit = Duration::from_millis(50);
     let err = set.apply_within(&[Op::new(0, -2, Flags::NONE)], limit);
     assert_eq!(err.unwrap_err().errno(), Some(Errno::EAGAIN));
-    assert!(started.elapsed() >= limit); // it did wait, 50 ms
-    assert_eq!(set.value(0)?, 1); // and took nothing
-                                  // ANCHOR_END: bounded
+    // it did wait, 50 ms
+    assert!(started.elapsed() >= limit);
+    // and took nothing
+    assert_eq!(set.value(0)?, 1);
+    // ANCHOR_END: bounded
 
     // ANCHOR: limit
     set.set_value(0, 32767)?; // semvmx, the largest value
     let err = set.apply(&[Op::give(0)]).unwrap_err();
-    assert_eq!(err.errno(), Some(Errno::ERANGE)); // one more: ERANGE
-                                                  // ANCHOR_END: limit
+    // one more: ERANGE
+    assert_eq!(err.errno(), Some(Errno::ERANGE));
+    // ANCHOR_END: limit
     println!("give, take, wait for zero, and their EAGAIN: as semop(2) says");
     Ok(())
 }

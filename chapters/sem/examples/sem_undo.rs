@@ -6,6 +6,10 @@
 //! semaphore 1 to tell the parent it holds the lock; then it waits for ever on
 //! semaphore 2. The parent waits for the sign, kills the child, and looks.
 //!
+//! SEM_UNDO does not reverse the operation: it records the reverse, to apply
+//! at exit. A give without SEM_UNDO after a take with it cancels nothing: a
+//! child that does that three times leaves a lock at 1 at 4 when it exits.
+//!
 //! Run: cargo run --example sem_undo
 
 use std::time::Duration;
@@ -18,8 +22,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     if args.next().as_deref() == Some("child") {
         let id = args.next().ok_or("missing set id")?.parse()?;
-        let undo = args.next().as_deref() == Some("undo");
-        return child(id, undo);
+        return match args.next().as_deref() {
+            Some("cycle") => cycle(id),
+            how => child(id, how == Some("undo")),
+        };
     }
     // ANCHOR: parent
     for undo in [true, false] {
@@ -49,6 +55,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     // ANCHOR_END: parent
+
+    // ANCHOR: record
+    // Three takes with SEM_UNDO and three gives without: three records.
+    let set = SemaphoreSet::with_values(&[1])?;
+    let child = cli::spawn(
+        cli::child_command("child")?
+            .arg(set.id().raw().to_string())
+            .arg("cycle"),
+        "cycle",
+    )?;
+    cli::wait_success(child, "cycle")?;
+    // 1, and three gives at the child's exit
+    assert_eq!(set.value(0)?, 4);
+    // ANCHOR_END: record
     println!(
         "with SEM_UNDO the killed child's semaphore came back; without, not"
     );
@@ -66,3 +86,15 @@ fn child(id: i32, undo: bool) -> Result<(), Box<dyn std::error::Error>> {
     Err("semaphore 2 was given".into())
 }
 // ANCHOR_END: child
+
+// ANCHOR: cycle
+fn cycle(id: i32) -> Result<(), Box<dyn std::error::Error>> {
+    let set = SemaphoreSet::attach(id)?;
+    for _ in 0..3 {
+        set.apply(&[Op::take(0).undo()])?; // records a give for the exit
+        set.apply(&[Op::give(0)])?; // does not cancel it
+    }
+    assert_eq!(set.value(0)?, 1); // all is well, until this process exits
+    Ok(())
+}
+// ANCHOR_END: cycle

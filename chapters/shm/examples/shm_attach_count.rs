@@ -49,7 +49,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 // ANCHOR: child
 fn child(id: i32) -> Result<(), Box<dyn std::error::Error>> {
     let _attached = SharedMemory::from_id(id)?.attach()?;
-    std::io::stdin().read_to_end(&mut Vec::new())?; // until the parent closes it
+    // Until the parent closes it:
+    std::io::stdin().read_to_end(&mut Vec::new())?;
     Ok(()) // exit: the kernel detaches what is still attached
 }
 // ANCHOR_END: child

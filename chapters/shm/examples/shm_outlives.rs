@@ -24,7 +24,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let output = child.wait_with_output()?; // the creator has exited...
     assert!(output.status.success());
     let raw: i32 = String::from_utf8(output.stdout)?.trim().parse()?;
-    let owned = Object::adopt(Id::from_raw(Kind::SharedMemory, raw)); // ours now
+    // Ours to remove now:
+    let owned = Object::adopt(Id::from_raw(Kind::SharedMemory, raw));
 
     let segment = SharedMemory::from_id(raw)?; // ...and its segment is here,
     let status = segment.stat()?;

@@ -50,8 +50,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?
     .wait()?;
     assert_eq!(store.signal(), Some(libc::SIGSEGV));
-    assert_eq!(segment.attach_read_only()?.as_slice(), [0; 16]); // unchanged
-                                                                 // ANCHOR_END: parent
+    // The store changed nothing:
+    assert_eq!(segment.attach_read_only()?.as_slice(), [0; 16]);
+    // ANCHOR_END: parent
     println!("read-only: attached with read permission; a store: {store}");
     Ok(())
 }

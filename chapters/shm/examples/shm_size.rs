@@ -18,9 +18,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(attachment.as_slice().len(), 1024); // what the slice holds
 
     let (start, end, name) = mapping_at(attachment.address())?;
-    assert_eq!(end - start, page); // what is mapped: a whole page
-    assert_eq!(name, "/SYSV00000000"); // the key, IPC_PRIVATE
-                                       // ANCHOR_END: size
+    // what is mapped: a whole page
+    assert_eq!(end - start, page);
+    // the key, IPC_PRIVATE
+    assert_eq!(name, "/SYSV00000000");
+    // ANCHOR_END: size
     println!("1024 bytes asked for, {} mapped: {name}", end - start);
     Ok(())
 }

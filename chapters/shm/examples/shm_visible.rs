@@ -25,8 +25,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "child",
     )?;
     cli::wait_success(child, "child")?;
-    assert_eq!(memory.as_slice(), b"pong"); // written by the child
-                                            // ANCHOR_END: parent
+    // written by the child
+    assert_eq!(memory.as_slice(), b"pong");
+    // ANCHOR_END: parent
     println!("wrote ping, read pong");
     Ok(())
 }

@@ -78,6 +78,16 @@ impl TestChild {
     }
 }
 
+impl Drop for TestChild {
+    /// A test that fails before it waits for its child does not leave it
+    /// running: the child is killed (by its pid; std sends nothing to a child
+    /// already waited for) and waited for.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Starts the test `test` (its path in the test binary, such as
 /// `tests::consumer`) of the running test binary again, alone, in a new
 /// process whose [`role`] is `role`. What it prints, on standard output and

@@ -47,7 +47,7 @@ use libc::{c_int, c_ushort};
 use nix::errno::Errno;
 
 use crate::error::{Error, Result};
-use crate::xsi::object::get_or_create;
+use crate::xsi::object::{get_or_create, with_access};
 use crate::xsi::{
     self, control, Control, Id, IpcPerm, Key, Kind, Object, Options,
 };
@@ -281,16 +281,10 @@ impl SemaphoreSet {
         semaphores: u16,
         options: &Options,
     ) -> Result<SemaphoreSet> {
-        let access = c_int::from(options.permissions());
         let nsems = c_int::from(semaphores);
         let (id, created) =
             get_or_create(Kind::SemaphoreSet, key, options, |flags| {
-                // Without IPC_CREAT, the mode bits are the access requested.
-                let flags = if flags & libc::IPC_CREAT == 0 {
-                    flags | access
-                } else {
-                    flags
-                };
+                let flags = with_access(flags, options);
                 // SAFETY: semget takes only integers.
                 unsafe { libc::semget(key.raw(), nsems, flags) }
             })?;

@@ -7,7 +7,7 @@
 //! | `shmget(key, size, flags)`                     | [`SharedMemory::open`]                      |
 //! | an identifier received from another process    | [`SharedMemory::from_id`]                   |
 //! | `shmat(id, NULL, 0)`                           | [`SharedMemory::attach`] → [`Attachment`]   |
-//! | `shmat(id, NULL, SHM_RDONLY)`                  | [`SharedMemory::attach_read_only`] → [`ReadOnlyAttachment`] |
+//! | `shmat(id, NULL, SHM_RDONLY)`                  | [`SharedMemory::attach_read_only`] → [`ReadOnlyAttachment`] (`Attachment<ReadOnly>`) |
 //! | `shmat(id, addr, 0)`, `shmat(id, addr, SHM_RND)` | [`SharedMemory::attach_at`]               |
 //! | `SHMLBA`                                       | [`lower_boundary`]                          |
 //! | `shmdt(addr)`                                  | dropping the attachment, or [`Attachment::detach`] |
@@ -39,6 +39,7 @@
 //! [shmctl(2)](https://man7.org/linux/man-pages/man2/shmctl.2.html),
 //! [sysvipc(7)](https://man7.org/linux/man-pages/man7/sysvipc.7.html).
 
+use std::marker::PhantomData;
 use std::ptr::NonNull;
 use std::time::SystemTime;
 
@@ -47,7 +48,7 @@ use nix::errno::Errno;
 use nix::unistd::{sysconf, SysconfVar};
 
 use crate::error::{Error, Result};
-use crate::xsi::object::get_or_create;
+use crate::xsi::object::{get_or_create, with_access};
 use crate::xsi::{
     self, control, Control, Id, IpcPerm, Key, Kind, Object, Options,
 };
@@ -179,15 +180,9 @@ impl SharedMemory {
         size: usize,
         options: &Options,
     ) -> Result<SharedMemory> {
-        let access = c_int::from(options.permissions());
         let (id, created) =
             get_or_create(Kind::SharedMemory, key, options, |flags| {
-                // Without IPC_CREAT, the mode bits are the access requested.
-                let flags = if flags & libc::IPC_CREAT == 0 {
-                    flags | access
-                } else {
-                    flags
-                };
+                let flags = with_access(flags, options);
                 // SAFETY: shmget takes only integers.
                 unsafe { libc::shmget(key.raw(), size, flags) }
             })?;
@@ -242,7 +237,7 @@ impl SharedMemory {
     /// `shmat(id, NULL, 0)`: attaches the segment for reading and writing, where the
     /// kernel chooses. Needs read and write permission.
     pub fn attach(&self) -> Result<Attachment> {
-        self.map(0, 0).map(|mapping| Attachment { mapping })
+        self.map(0, 0)
     }
 
     /// `shmat(id, NULL, SHM_RDONLY)`: attaches the segment for reading only. Needs only
@@ -250,7 +245,6 @@ impl SharedMemory {
     /// returned here has no way to write.
     pub fn attach_read_only(&self) -> Result<ReadOnlyAttachment> {
         self.map(0, libc::SHM_RDONLY)
-            .map(|mapping| ReadOnlyAttachment { mapping })
     }
 
     /// `shmat(id, address, flags)`: attaches the segment for reading and writing at
@@ -266,10 +260,13 @@ impl SharedMemory {
     ) -> Result<Attachment> {
         let flags = if round_down { libc::SHM_RND } else { 0 };
         self.map(address, flags)
-            .map(|mapping| Attachment { mapping })
     }
 
-    fn map(&self, address: usize, flags: c_int) -> Result<Mapping> {
+    fn map<Access>(
+        &self,
+        address: usize,
+        flags: c_int,
+    ) -> Result<Attachment<Access>> {
         let id = self.id().raw();
         // SAFETY: shmat maps new pages, or fails: without SHM_REMAP it never replaces
         // an existing mapping, so no memory that Rust code uses can change under it.
@@ -281,11 +278,7 @@ impl SharedMemory {
         let address = NonNull::new(ret.cast::<u8>()).ok_or_else(|| {
             Error::unexpected("shmat", format!("id={id}"), "attached at 0")
         })?;
-        Ok(Mapping {
-            address,
-            len: self.size,
-            id,
-        })
+        Ok(Attachment::new(address, self.size, id))
     }
 
     /// Removes the segment now (`IPC_RMID`), reporting failure. Attachments, here
@@ -301,18 +294,49 @@ impl SharedMemory {
     }
 }
 
-/// The pages of one `shmat`, detached on drop.
+/// The access of an [`Attachment`] that may be written (the default).
 #[derive(Debug)]
-struct Mapping {
+pub enum ReadWrite {}
+
+/// The access of an [`Attachment`] that may only be read: [`ReadOnlyAttachment`].
+#[derive(Debug)]
+pub enum ReadOnly {}
+
+/// An attachment of a segment, the pages of one `shmat`: the segment's bytes,
+/// detached on drop. An `Attachment` (that is, `Attachment<ReadWrite>`) may be written;
+/// a [`ReadOnlyAttachment`] has no method that writes.
+#[derive(Debug)]
+pub struct Attachment<Access = ReadWrite> {
     address: NonNull<u8>,
     /// The segment's size: the bytes the slices show. The mapping itself covers
     /// whole pages.
     len: usize,
     id: c_int,
+    access: PhantomData<Access>,
 }
 
-impl Mapping {
-    fn as_slice(&self) -> &[u8] {
+/// A read-only attachment (`SHM_RDONLY`): no method writes its bytes, and the pages
+/// are mapped read-only besides.
+pub type ReadOnlyAttachment = Attachment<ReadOnly>;
+
+// SAFETY: an attachment is memory like any other: it may be used from and dropped on
+// any thread (shmdt works on the process's address space, not on a thread's).
+unsafe impl<Access> Send for Attachment<Access> {}
+// SAFETY: shared references give only `&[u8]`, as a `Vec<u8>` does.
+unsafe impl<Access> Sync for Attachment<Access> {}
+
+impl<Access> Attachment<Access> {
+    fn new(address: NonNull<u8>, len: usize, id: c_int) -> Attachment<Access> {
+        Attachment {
+            address,
+            len,
+            id,
+            access: PhantomData,
+        }
+    }
+
+    /// The segment's bytes.
+    pub fn as_slice(&self) -> &[u8] {
         // SAFETY: `address` is the start of a live mapping of at least `len` bytes
         // (shmat maps the segment's size rounded up to pages), readable, and aligned
         // for u8. It stays mapped until `self` is dropped. See the module's notes on
@@ -320,9 +344,31 @@ impl Mapping {
         unsafe { std::slice::from_raw_parts(self.address.as_ptr(), self.len) }
     }
 
-    fn detach(&self) -> Result<()> {
-        // SAFETY: `address` came from shmat and is detached once, here or on drop;
-        // no slice borrowed from `self` outlives it.
+    /// Where the segment is attached in this process.
+    pub fn address(&self) -> usize {
+        self.address.as_ptr() as usize
+    }
+
+    /// The segment's size in bytes (the slices' length).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the segment is 0 bytes long (it never is: shmget refuses 0).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// `shmdt`: detaches now, reporting failure, rather than on drop.
+    pub fn detach(self) -> Result<()> {
+        let result = self.shmdt();
+        std::mem::forget(self); // detached: nothing left for drop to do
+        result
+    }
+
+    fn shmdt(&self) -> Result<()> {
+        // SAFETY: `address` came from shmat and is detached once, by `detach` or on
+        // drop; no slice borrowed from `self` outlives it.
         let ret = unsafe { libc::shmdt(self.address.as_ptr().cast()) };
         if ret == -1 {
             Err(Error::os("shmdt", format!("id={}", self.id), Errno::last()))
@@ -332,101 +378,22 @@ impl Mapping {
     }
 }
 
-// SAFETY: a mapping is memory like any other: it may be used from and dropped on any
-// thread (shmdt works on the process's address space, not on a thread's).
-unsafe impl Send for Mapping {}
-// SAFETY: shared references give only `&[u8]`, as a `Vec<u8>` does.
-unsafe impl Sync for Mapping {}
-
-/// A read-write attachment of a segment: its bytes, detached on drop.
-#[derive(Debug)]
-pub struct Attachment {
-    mapping: Mapping,
-}
-
-impl Attachment {
-    /// The segment's bytes.
-    pub fn as_slice(&self) -> &[u8] {
-        self.mapping.as_slice()
-    }
-
+impl Attachment<ReadWrite> {
     /// The segment's bytes, to write. Other processes see each write at once.
     pub fn as_mut_slice(&mut self) -> &mut [u8] {
-        let mapping = &mut self.mapping;
-        // SAFETY: as in `Mapping::as_slice`; the mapping is writable (attached without
+        // SAFETY: as in `as_slice`; the mapping is writable (attached without
         // SHM_RDONLY), and `&mut self` makes this the only slice of it in the process.
         unsafe {
-            std::slice::from_raw_parts_mut(
-                mapping.address.as_ptr(),
-                mapping.len,
-            )
+            std::slice::from_raw_parts_mut(self.address.as_ptr(), self.len)
         }
     }
-
-    /// Where the segment is attached in this process.
-    pub fn address(&self) -> usize {
-        self.mapping.address.as_ptr() as usize
-    }
-
-    /// The segment's size in bytes (the slices' length).
-    pub fn len(&self) -> usize {
-        self.mapping.len
-    }
-
-    /// Whether the segment is 0 bytes long (it never is: shmget refuses 0).
-    pub fn is_empty(&self) -> bool {
-        self.mapping.len == 0
-    }
-
-    /// `shmdt`: detaches now, reporting failure, rather than on drop.
-    pub fn detach(self) -> Result<()> {
-        let result = self.mapping.detach();
-        std::mem::forget(self);
-        result
-    }
 }
 
-/// A read-only attachment of a segment (`SHM_RDONLY`): its bytes, detached on drop.
-/// It has no way to write them, and the pages are mapped read-only besides.
-#[derive(Debug)]
-pub struct ReadOnlyAttachment {
-    mapping: Mapping,
-}
-
-impl ReadOnlyAttachment {
-    /// The segment's bytes.
-    pub fn as_slice(&self) -> &[u8] {
-        self.mapping.as_slice()
-    }
-
-    /// Where the segment is attached in this process.
-    pub fn address(&self) -> usize {
-        self.mapping.address.as_ptr() as usize
-    }
-
-    /// The segment's size in bytes (the slice's length).
-    pub fn len(&self) -> usize {
-        self.mapping.len
-    }
-
-    /// Whether the segment is 0 bytes long (it never is: shmget refuses 0).
-    pub fn is_empty(&self) -> bool {
-        self.mapping.len == 0
-    }
-
-    /// `shmdt`: detaches now, reporting failure, rather than on drop.
-    pub fn detach(self) -> Result<()> {
-        let result = self.mapping.detach();
-        std::mem::forget(self);
-        result
-    }
-}
-
-impl Drop for Mapping {
+impl<Access> Drop for Attachment<Access> {
     fn drop(&mut self) {
         // Nothing can report an error from drop; `detach()` is there for callers who
         // want to know. shmdt fails only for an address that is not an attachment.
-        let _ = self.detach();
+        let _ = self.shmdt();
     }
 }
 

@@ -19,12 +19,10 @@
 //!     tell child ready
 //!     child about to exit
 
-use std::io::{self, Write};
 use std::process::{Child, ExitCode};
 use std::time::Duration;
 
 use apue_ipc::sem::{Op, SemaphoreSet};
-use apue_ipc::Context;
 use harness::cli::{self, Args, Failure};
 use nix::errno::Errno;
 
@@ -62,7 +60,7 @@ fn parent(args: Args) -> Result<(), Failure> {
 
     // Waits until the child's first take has brought it to 0.
     apply_unless_ended(&set, &[Op::wait_for_zero(0)], &mut child)?;
-    say("tell child ready")?;
+    cli::say("tell child ready")?;
     set.apply(&[Op::give(0)])?; // 0 -> 1: the child's second take proceeds
 
     cli::wait_success(child, "child")?;
@@ -73,35 +71,17 @@ fn parent(args: Args) -> Result<(), Failure> {
 
 // ANCHOR: child
 fn child(mut args: Args) -> Result<(), Failure> {
-    let id = set_id(&mut args)?;
+    let id = args.next_id("set")?;
     args.finish()?;
     die_with_parent()?;
     let set = SemaphoreSet::attach(id)?;
-    say("child wait to exit")?;
+    cli::say("child wait to exit")?;
     set.apply(&[Op::take(0)])?; // 1 -> 0: the parent's wait for zero ends
     set.apply(&[Op::take(0)])?; // waits until the parent gives
-    say("child about to exit")?;
+    cli::say("child about to exit")?;
     Ok(())
 }
 // ANCHOR_END: child
-
-/// Prints one line. Rust's standard output is line-buffered even into a pipe,
-/// so the line is written before the next semaphore operation, and a failed
-/// write is an error, not a panic.
-fn say(line: &str) -> apue_ipc::Result<()> {
-    writeln!(io::stdout(), "{line}").context("write", "stdout")
-}
-
-/// The set's identifier, the child's one argument.
-fn set_id(args: &mut Args) -> Result<i32, Failure> {
-    let arg = args.next_arg()?.ok_or_else(|| {
-        Failure::Usage("the child needs the set's identifier".into())
-    })?;
-    match arg.parse::<i32>() {
-        Ok(id) if id >= 0 => Ok(id),
-        _ => Err(Failure::Usage(format!("invalid set identifier '{arg}'"))),
-    }
-}
 
 /// `set.apply(ops)`, except that it fails instead of waiting for ever when the
 /// child ends first (a child that failed before its first `semop` would

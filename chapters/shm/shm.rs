@@ -20,11 +20,9 @@
 //!     segment size:1024,attach number:2
 
 use std::ffi::CStr;
-use std::io::{self, Write};
 use std::process::ExitCode;
 
 use apue_ipc::shm::{self, SharedMemory};
-use apue_ipc::Context;
 use harness::cli::{self, Args, Failure};
 
 const HELP: &str = "\
@@ -52,7 +50,7 @@ fn main() -> ExitCode {
 fn parent(args: Args) -> Result<(), Failure> {
     args.finish()?;
     let lba = shm::lower_boundary()?;
-    say(&format!("SHMLBA(shared memory low boundary):{lba}"))?;
+    cli::say(&format!("SHMLBA(shared memory low boundary):{lba}"))?;
 
     // Private, mode 0600, removed on drop; its bytes start at 0.
     let segment = SharedMemory::new(1024)?;
@@ -75,36 +73,18 @@ fn parent(args: Args) -> Result<(), Failure> {
 
 // ANCHOR: child
 fn child(mut args: Args) -> Result<(), Failure> {
-    let id = segment_id(&mut args)?;
+    let id = args.next_id("segment")?;
     args.finish()?;
     let segment = SharedMemory::from_id(id)?;
     let attachment = segment.attach_read_only()?;
     let text = CStr::from_bytes_until_nul(attachment.as_slice())?;
-    say(&text.to_string_lossy())?;
+    cli::say(&text.to_string_lossy())?;
 
     let status = segment.stat()?;
-    say(&format!(
+    cli::say(&format!(
         "segment size:{},attach number:{}",
         status.size, status.attachments
     ))?;
     Ok(())
 }
 // ANCHOR_END: child
-
-/// Prints one line; a failed write is an error, not a panic.
-fn say(line: &str) -> apue_ipc::Result<()> {
-    writeln!(io::stdout(), "{line}").context("write", "stdout")
-}
-
-/// The segment's identifier, the child's one argument.
-fn segment_id(args: &mut Args) -> Result<i32, Failure> {
-    let arg = args.next_arg()?.ok_or_else(|| {
-        Failure::Usage("the child needs the segment's identifier".into())
-    })?;
-    match arg.parse::<i32>() {
-        Ok(id) if id >= 0 => Ok(id),
-        _ => Err(Failure::Usage(format!(
-            "invalid segment identifier '{arg}'"
-        ))),
-    }
-}

@@ -118,6 +118,20 @@ pub(crate) fn get_or_create(
     }
 }
 
+/// The flags of an `xxxget` call that `get_or_create` makes with `flags`: unchanged
+/// when they create (`IPC_CREAT`), and otherwise with the permission bits of `options`
+/// added, as the access the caller asks for. That is how the C call checks access when
+/// it opens an existing object: `semget(key, n, 0600)` fails with `EACCES` for a caller
+/// who may not read and alter the set. (The semaphore and shared-memory modules use it;
+/// the message queue's open asks for no access.)
+pub(crate) fn with_access(flags: c_int, options: &Options) -> c_int {
+    if flags & libc::IPC_CREAT == 0 {
+        flags | c_int::from(options.mode)
+    } else {
+        flags
+    }
+}
+
 /// An object of any kind that this handle may remove: the object it created is removed
 /// when it is dropped, unless [`Object::keep`] was called.
 ///

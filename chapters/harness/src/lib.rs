@@ -8,6 +8,7 @@
 //! | module | what it does |
 //! |---|---|
 //! | [`cli`] | `--help`, argument errors, exit codes; a program that runs itself again as its own child |
+//! | [`alloc`] | counts the heap allocations of a piece of code, to prove a hot path makes none |
 //! | [`blocked`] | waits, with a deadline, until a thread or a child is blocked inside a given system call |
 //! | [`fifo_request`] | the one-line request format of the FIFO client and server |
 //! | [`temp`] | a private temporary directory for the files a program creates |
@@ -17,6 +18,7 @@
 //!
 //! It lives in `chapters/harness/`, beside the chapters that use it.
 
+pub mod alloc;
 pub mod blocked;
 pub mod cli;
 pub mod fault;

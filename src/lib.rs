@@ -13,6 +13,8 @@
 //! | FIFOs     | [`fifo`] | mkfifo(3), fifo(7)       |
 //! | XSI IPC: keys, permissions, limits | [`xsi`] | sysvipc(7), ftok(3) |
 //! | message queues | [`msg`] | msgget(2), msgsnd(2), msgctl(2) |
+//! | semaphore sets | [`sem`] | semget(2), semop(2), semctl(2) |
+//! | shared memory | [`shm`] | shmget(2), shmat(2), shmctl(2) |
 //! | removing leftover objects | [`cleanup`] | ipcrm(1), proc_sysvipc(5) |
 //! | Unix domain sockets | [`uds`] | unix(7), socketpair(2), cmsg(3) |
 //! | POSIX queues, semaphores, shared memory | [`posix`] | mq_overview(7), sem_overview(7), shm_overview(7) |
@@ -32,8 +34,8 @@ pub mod msg;
 pub mod pipe;
 pub mod popen;
 pub mod posix;
-mod sem;
-mod shm;
+pub mod sem;
+pub mod shm;
 pub mod uds;
 pub mod xsi;
 

@@ -19,9 +19,10 @@
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::io::Write;
 use std::process::{Command, ExitCode};
 
-use apue_ipc::Error;
+use apue_ipc::{Context, Error};
 
 /// Why a program stopped early.
 #[derive(Debug)]
@@ -200,6 +201,33 @@ pub fn wait_success(
     }
 }
 
+impl Args {
+    /// The next argument as the identifier of an XSI object (`what` names it,
+    /// "set" or "segment", in the usage error): a number, 0 or more. A missing
+    /// or malformed one is a usage error, so that a bad identifier from the
+    /// command line gets exit code 2 and a kernel's refusal of a good-looking
+    /// one, exit code 1.
+    pub fn next_id(&mut self, what: &str) -> Result<i32, Failure> {
+        let arg = self.next_arg()?.ok_or_else(|| {
+            Failure::Usage(format!("the {what} identifier is missing"))
+        })?;
+        match arg.parse::<i32>() {
+            Ok(id) if id >= 0 => Ok(id),
+            _ => Err(Failure::Usage(format!(
+                "invalid {what} identifier '{arg}'"
+            ))),
+        }
+    }
+}
+
+/// Prints `line` and a newline on standard output. Rust writes the line out at
+/// the newline, even into a pipe, so it comes before whatever the program does
+/// next (a semaphore operation, a child's start). A failed write (a full disk,
+/// a closed pipe) is an error that says so, not a panic.
+pub fn say(line: &str) -> Result<(), Error> {
+    writeln!(std::io::stdout(), "{line}").context("write", "stdout")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,6 +260,18 @@ mod tests {
         assert_eq!(list.next_arg().unwrap().as_deref(), Some("--help"));
         assert!(list.finish().is_ok());
         assert!(args(&["x", "-h", "--", "y"]).wants_help());
+    }
+
+    #[test]
+    fn identifiers_are_numbers_from_0() {
+        let mut list = args(&["7", "x", "-1", "--", "-1"]);
+        assert_eq!(list.next_id("set").unwrap(), 7);
+        let err = list.next_id("set").unwrap_err();
+        assert_eq!(err.to_string(), "invalid set identifier 'x'");
+        assert!(matches!(list.next_id("set"), Err(Failure::Usage(_))));
+        assert!(matches!(list.next_id("set"), Err(Failure::Usage(_))));
+        let err = list.next_id("segment").unwrap_err();
+        assert_eq!(err.to_string(), "the segment identifier is missing");
     }
 
     #[test]

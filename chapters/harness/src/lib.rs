@@ -22,7 +22,6 @@
 //!
 //! It lives in `chapters/harness/`, beside the chapters that use it.
 
-pub mod alloc;
 #[cfg(feature = "testing")]
 pub mod allocations;
 pub mod blocked;

@@ -5,14 +5,14 @@
 use std::time::Duration;
 
 use apue_ipc::sem::{Op, SemaphoreSet};
-use harness::alloc::{allocations_during, Counting};
+use harness::allocations::{allocations_during, CountingAllocator};
 
 #[global_allocator]
-static COUNTING: Counting = Counting;
+static COUNTING: CountingAllocator = CountingAllocator;
 
 #[test]
 fn the_allocator_counts() {
-    let (n, v) = allocations_during(|| vec![1u8; 10]);
+    let (v, n) = allocations_during(|| vec![1u8; 10]);
     assert_eq!((n, v.len()), (1, 10));
 }
 
@@ -21,7 +21,7 @@ fn semop_allocates_nothing() {
     let set = SemaphoreSet::with_values(&[0, 0]).unwrap();
     let give = [Op::give(0), Op::give(1).undo()];
     let take = [Op::take(0), Op::take(1).undo()];
-    let (n, result) = allocations_during(|| -> apue_ipc::Result<()> {
+    let (result, n) = allocations_during(|| -> apue_ipc::Result<()> {
         for _ in 0..1000 {
             set.apply(&give)?;
             set.apply_within(&take, Duration::from_secs(1))?;

@@ -3,14 +3,14 @@
 //! the memory). Counted by a counting global allocator, on this thread only.
 
 use apue_ipc::shm::SharedMemory;
-use harness::alloc::{allocations_during, Counting};
+use harness::allocations::{allocations_during, CountingAllocator};
 
 #[global_allocator]
-static COUNTING: Counting = Counting;
+static COUNTING: CountingAllocator = CountingAllocator;
 
 #[test]
 fn the_allocator_counts() {
-    let (n, v) = allocations_during(|| vec![1u8; 10]);
+    let (v, n) = allocations_during(|| vec![1u8; 10]);
     assert_eq!((n, v.len()), (1, 10));
 }
 
@@ -19,7 +19,7 @@ fn access_to_attached_memory_allocates_nothing() {
     let segment = SharedMemory::new(4096).unwrap();
     let mut writer = segment.attach().unwrap();
     let reader = segment.attach_read_only().unwrap();
-    let (n, sum) = allocations_during(|| {
+    let (sum, n) = allocations_during(|| {
         let mut sum = 0u64;
         for round in 0..1000u32 {
             writer.as_mut_slice()[..4].copy_from_slice(&round.to_ne_bytes());

@@ -14,6 +14,9 @@
 //! | XSI IPC: keys, permissions, limits | [`xsi`] | sysvipc(7), ftok(3) |
 //! | message queues | [`msg`] | msgget(2), msgsnd(2), msgctl(2) |
 //! | removing leftover objects | [`cleanup`] | ipcrm(1), proc_sysvipc(5) |
+//! | `fork` without `exec`, checked | [`fork`] | fork(2), _exit(2) |
+//! | shared memory with `mmap` | [`mmap`] | mmap(2), memfd_create(2) |
+//! | process-shared mutexes and condition variables | [`pshared`] | pthread_mutexattr_setpshared(3), pthread_mutexattr_setrobust(3) |
 //!
 //! This crate is the subject of the book and nothing else: the scaffolding the
 //! programs share (argument handling, exit codes, waiting until a task is blocked
@@ -26,9 +29,12 @@
 pub mod cleanup;
 pub mod error;
 pub mod fifo;
+pub mod fork;
+pub mod mmap;
 pub mod msg;
 pub mod pipe;
 pub mod popen;
+pub mod pshared;
 mod sem;
 mod shm;
 pub mod xsi;

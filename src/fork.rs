@@ -4,7 +4,7 @@
 //!
 //! | C                                         | here                          |
 //! |-------------------------------------------|-------------------------------|
-//! | `if (fork() == 0) { ...; _exit(n); }`     | [`fork`] with a closure       |
+//! | `if (fork() == 0) { ...; _exit(n); }`     | [`fork`] with a closure, whose result is the status ([`ChildStatus`]) |
 //! | `waitpid(pid, &status, 0)`                | [`Child::wait`] → [`Ended`]   |
 //! | `WIFEXITED`, `WEXITSTATUS`, `WTERMSIG`    | [`Ended::Exited`], [`Ended::Killed`] |
 //! | `kill(pid, SIGKILL); waitpid(pid, ...)`   | dropping an unwaited [`Child`] |
@@ -39,7 +39,7 @@
 //! threads of its own, and [`fork`] refuses there, which is why the chapters'
 //! tests run these programs as processes.
 //!
-//! Three more rules make the child safe to run Rust code in:
+//! Four more rules make the child safe to run Rust code in:
 //!
 //! - **The child never returns into the parent's code.** It runs the closure
 //!   and leaves with `_exit(2)`, which runs no destructor and no `atexit`
@@ -49,6 +49,11 @@
 //! - **Standard output is flushed before the fork.** A line left in the
 //!   buffer would otherwise be printed twice, once by each process (the
 //!   classic doubled output of C programs whose output is redirected).
+//! - **A child never outlives its parent.** It asks the kernel for `SIGKILL`
+//!   when its parent dies (`PR_SET_PDEATHSIG`, Linux's own): a parent killed
+//!   before it woke its child leaves no process behind, waiting for ever on a
+//!   pipe or a mutex. A parent that returns early, with an error, kills and
+//!   reaps its child itself (dropping the [`Child`]).
 //! - **A panic stops in the child.** It is caught at the closure's boundary
 //!   (the hook has printed it) and the child exits with 101, as a panicking
 //!   Rust program does, instead of unwinding into the parent's `main`.
@@ -56,6 +61,7 @@
 //! Man pages: [fork(2)](https://man7.org/linux/man-pages/man2/fork.2.html),
 //! [_exit(2)](https://man7.org/linux/man-pages/man2/_exit.2.html),
 //! [waitpid(2)](https://man7.org/linux/man-pages/man2/waitpid.2.html),
+//! [prctl(2)](https://man7.org/linux/man-pages/man2/prctl.2.html) (`PR_SET_PDEATHSIG`),
 //! [proc_pid_task(5)](https://man7.org/linux/man-pages/man5/proc_pid_task.5.html),
 //! [signal-safety(7)](https://man7.org/linux/man-pages/man7/signal-safety.7.html).
 
@@ -64,15 +70,20 @@ use std::io::Write;
 use std::marker::PhantomData;
 use std::panic::{self, AssertUnwindSafe};
 
+use nix::sys::prctl::set_pdeathsig;
 use nix::sys::signal::{kill, Signal};
 use nix::sys::wait::{waitpid, WaitStatus};
-use nix::unistd::{ForkResult, Pid};
+use nix::unistd::{getpid, getppid, ForkResult, Pid};
 
 use crate::error::{Error, Result};
 
 /// The exit status of a child whose closure panicked: what a Rust program
 /// that panics in `main` exits with.
 pub const PANICKED: i32 = 101;
+
+/// The exit status of a child that found its parent gone before its closure
+/// could start.
+pub const PARENT_GONE: i32 = 125;
 
 /// The number of threads of the calling process: the entries of
 /// `/proc/self/task`, one per thread.
@@ -88,7 +99,8 @@ pub fn thread_count() -> Result<usize> {
 }
 
 /// Forks, and runs `child` in the child process, which then exits with the
-/// status `child` returned, without returning from this call. In the parent,
+/// status `child` returned ([`ChildStatus`]), without returning from this
+/// call. In the parent,
 /// returns the [`Child`] to wait for.
 ///
 /// Refuses, before forking, in a process with more than one thread (see the
@@ -106,8 +118,8 @@ pub fn thread_count() -> Result<usize> {
 /// sound between the processes, and what is not is refused at compile time:
 /// a mutex guard, which may not leave its thread, cannot be taken into the
 /// child, where it would let the child touch data the parent has locked.
-pub fn fork<'scope>(
-    child: impl FnOnce() -> i32 + Send + 'scope,
+pub fn fork<'scope, S: ChildStatus>(
+    child: impl FnOnce() -> S + Send + 'scope,
 ) -> Result<Child<'scope>> {
     let threads = thread_count()?;
     if threads != 1 {
@@ -121,14 +133,21 @@ pub fn fork<'scope>(
     std::io::stdout()
         .flush()
         .map_err(|e| Error::from_io("fork", "flushing stdout", e))?;
+    let parent = getpid();
     // SAFETY: the process has exactly one thread (counted above, and only this
     // thread could have started another since), so the child is a consistent
     // copy in which any code may run; it leaves through `_exit` below and never
     // returns into the caller's code.
     match unsafe { nix::unistd::fork() } {
         Ok(ForkResult::Child) => {
+            // Dies with the parent. Checked after the call: a parent that
+            // died before it was made sent no signal.
+            if set_pdeathsig(Signal::SIGKILL).is_err() || getppid() != parent {
+                // SAFETY: `_exit` ends the process at once.
+                unsafe { libc::_exit(PARENT_GONE) }
+            }
             let status = panic::catch_unwind(AssertUnwindSafe(child))
-                .unwrap_or(PANICKED);
+                .map_or(PANICKED, ChildStatus::status);
             // A `print!` without a newline may still be in the buffer, and
             // `_exit` does not flush it. A failed flush changes nothing now.
             let _ = std::io::stdout().flush();
@@ -141,6 +160,39 @@ pub fn fork<'scope>(
             scope: PhantomData,
         }),
         Err(errno) => Err(Error::os("fork", "child", errno)),
+    }
+}
+
+/// What a child's closure returns, and the exit status it becomes: as for
+/// `main` ([`std::process::Termination`]), `()` is 0, an `i32` is itself,
+/// and a `Result` is 0 for `Ok` and, for `Err`, `Error: ` and the error's
+/// `Debug` form on standard error, then 1.
+pub trait ChildStatus {
+    /// The exit status.
+    fn status(self) -> i32;
+}
+
+impl ChildStatus for i32 {
+    fn status(self) -> i32 {
+        self
+    }
+}
+
+impl ChildStatus for () {
+    fn status(self) -> i32 {
+        0
+    }
+}
+
+impl<T: ChildStatus, E: fmt::Debug> ChildStatus for std::result::Result<T, E> {
+    fn status(self) -> i32 {
+        match self {
+            Ok(value) => value.status(),
+            Err(err) => {
+                eprintln!("Error: {err:?}");
+                1
+            }
+        }
     }
 }
 
@@ -221,8 +273,13 @@ impl Child<'_> {
     }
 
     /// Waits for the child, and makes anything but an exit with status 0 an
-    /// error that says how it ended.
-    pub fn wait_success(&mut self) -> Result<()> {
+    /// error that says how it ended. It ends the borrows of the child's
+    /// closure.
+    ///
+    /// A signal that interrupts the wait is the error `EINTR`, and the child,
+    /// still running, is then killed with its handle: to go on waiting after
+    /// an interruption, use [`Child::wait`].
+    pub fn wait_success(mut self) -> Result<()> {
         match self.wait()? {
             Ended::Exited(0) => Ok(()),
             ended => Err(Error::unexpected(

@@ -31,12 +31,15 @@
 //! Each object lives in a shared anonymous mapping of its own (one page),
 //! made and initialised by the process that calls the constructor: its
 //! *owner*. Children forked afterwards inherit the mapping at the same
-//! address and use the object through their copy of the handle. Only the
-//! owner destroys it, when its handle is dropped (or by `destroy`); a copy
-//! dropped in any other process only unmaps that process's view. The owner
-//! must therefore outlive its users: wait for the children before dropping.
-//! [`crate::fork::Child`] borrows what the child's closure borrows, so the
-//! compiler holds the owner to that.
+//! address and use the object through a borrow of the owner's handle, which
+//! is `Sync` but not `Send`: a child's closure can borrow it, not take it.
+//! Only the owner destroys the object, when its handle is dropped (or by
+//! `destroy`); a child leaves with `_exit` and drops nothing, and a copy of
+//! the handle dropped in any process but the owner (after a `fork` made some
+//! other way) only unmaps that process's view. The owner must outlive its
+//! users: [`crate::fork::Child`] borrows what the child's closure borrows, so
+//! the compiler makes the parent wait for the child (or kill it) before the
+//! object can go.
 //!
 //! The protected value is a [`bytemuck::AnyBitPattern`] type (integers,
 //! floats, arrays and `#[derive(AnyBitPattern)]` structs of them): no
@@ -131,12 +134,14 @@ pub struct SharedMutex<T: AnyBitPattern> {
     owner: Pid,
     destroyed: bool,
     value: PhantomData<T>,
+    /// Not `Send`: the handle stays with its owner, and threads and forked
+    /// children borrow it. Moved into a child's closure, it would be dropped
+    /// at once in the parent, which would destroy it under the child.
+    stays: PhantomData<*const ()>,
 }
 
 // SAFETY: the value is reached only by the holder of the lock, as with
 // `std::sync::Mutex`, which needs no more of `T` than `Send`.
-unsafe impl<T: AnyBitPattern + Send> Send for SharedMutex<T> {}
-// SAFETY: as above.
 unsafe impl<T: AnyBitPattern + Send> Sync for SharedMutex<T> {}
 
 impl<T: AnyBitPattern> SharedMutex<T> {
@@ -207,6 +212,7 @@ impl<T: AnyBitPattern> SharedMutex<T> {
             owner: getpid(),
             destroyed: false,
             value: PhantomData,
+            stays: PhantomData,
         })
     }
 
@@ -455,12 +461,12 @@ pub struct SharedCondvar {
     mapping: Mapping,
     owner: Pid,
     destroyed: bool,
+    /// Not `Send`, for the reason [`SharedMutex`] is not.
+    stays: PhantomData<*const ()>,
 }
 
 // SAFETY: pthread condition variables are made to be used by several threads
 // at once; this one is process-shared besides.
-unsafe impl Send for SharedCondvar {}
-// SAFETY: as above.
 unsafe impl Sync for SharedCondvar {}
 
 /// Whether a timed wait returned because its time was up.
@@ -513,6 +519,7 @@ impl SharedCondvar {
             mapping,
             owner: getpid(),
             destroyed: false,
+            stays: PhantomData,
         })
     }
 

@@ -530,6 +530,7 @@ impl SharedCondvar {
         unsafe { &*self.mapping.as_ptr().cast::<CondCell>() }
     }
 
+    // ANCHOR: wait
     /// Unlocks the guard's mutex and waits for a notification, then locks it
     /// again and gives the guard back.
     ///
@@ -540,6 +541,7 @@ impl SharedCondvar {
         &self,
         guard: SharedMutexGuard<'a, T>,
     ) -> Result<SharedMutexGuard<'a, T>> {
+        // ANCHOR_END: wait
         self.wait_until(guard, None).map(|(guard, _)| guard)
     }
 
@@ -805,7 +807,8 @@ mod tests {
         assert_eq!(err.errno(), Some(Errno::EDEADLK));
         assert_eq!(
             err.to_string(),
-            "pthread_mutex_lock(shared mutex): Resource deadlock would occur (EDEADLK)"
+            "pthread_mutex_lock(shared mutex): Resource deadlock would occur \
+             (EDEADLK)"
         );
     }
 

@@ -40,8 +40,9 @@ fn main() -> Result<(), Error> {
     assert!(status.success());
     let mut text = [0u8; 13];
     mapping.read(0, &mut text)?;
-    assert_eq!(&text, b"from writer\n\0"); // it wrote into our mapping
-                                           // ANCHOR_END: unrelated
+    // it wrote into our mapping
+    assert_eq!(&text, b"from writer\n\0");
+    // ANCHOR_END: unrelated
 
     // ANCHOR: msync
     mapping.write(0, b"mapped")?;

@@ -36,8 +36,9 @@ fn main() -> Result<(), Error> {
     child.wait_success()?; // the child's writes are done
 
     assert_eq!(&first_six(&shared)?, b"child!"); // the same pages
-    assert_eq!(&first_six(&private)?, b"parent"); // the child wrote a copy
-                                                  // ANCHOR_END: private
+                                                 // the child wrote a copy
+    assert_eq!(&first_six(&private)?, b"parent");
+    // ANCHOR_END: private
     println!("shared: the child's write; private: the parent's own");
     Ok(())
 }

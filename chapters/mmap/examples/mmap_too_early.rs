@@ -19,8 +19,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(())
     })?;
     child.wait_success()?; // the child has read, and is gone
-    shared.write(0, b"hello\0")?; // too late
-                                  // ANCHOR_END: too_early
+                           // too late
+    shared.write(0, b"hello\0")?;
+    // ANCHOR_END: too_early
     println!("a child that reads first prints an empty line");
     Ok(())
 }

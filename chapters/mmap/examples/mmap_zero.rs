@@ -25,8 +25,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let second = Mapping::dev_zero(4096)?;
     let mut fresh = [1u8; 5];
     second.read(0, &mut fresh)?;
-    assert_eq!(fresh, [0; 5]); // and a new mapping of it shares nothing
-                               // ANCHOR_END: zero
+    // and a new mapping of it shares nothing
+    assert_eq!(fresh, [0; 5]);
+    // ANCHOR_END: zero
     println!("every mapping of /dev/zero is new memory of its own");
     Ok(())
 }

@@ -37,7 +37,10 @@ fn main() -> Result<()> {
     // The shell reads the memory as its standard input, then writes into it
     // through /dev/stdin, opened to read and write.
     let mut shell = Command::new("sh");
-    shell.args(["-c", "read -r word; printf '%s, memfd' \"$word\" 1<>/dev/stdin"]);
+    shell.args([
+        "-c",
+        "read -r word; printf '%s, memfd' \"$word\" 1<>/dev/stdin",
+    ]);
     let (output, after) = run_with_memfd(&mut shell, b"hello\n", 64)?;
     assert!(output.status.success(), "{output:?}");
     let text = after.split(|&b| b == 0).next().unwrap_or_default();
@@ -57,8 +60,8 @@ mod tests {
 
     #[test]
     fn the_command_reads_the_memory_as_a_file() {
-        let (output, _) = run_with_memfd(&mut sh("head -c 5"), b"hello", 4096)
-            .unwrap();
+        let (output, _) =
+            run_with_memfd(&mut sh("head -c 5"), b"hello", 4096).unwrap();
         assert!(output.status.success());
         assert_eq!(output.stdout, b"hello");
     }
@@ -67,9 +70,12 @@ mod tests {
     fn what_the_command_writes_appears_in_the_mapping() {
         // `1<>` opens /dev/stdin, that is the memfd, to read and write,
         // without truncating it; printf writes at its start.
-        let (output, after) =
-            run_with_memfd(&mut sh("printf HELLO 1<>/dev/stdin"), b"hello!", 64)
-                .unwrap();
+        let (output, after) = run_with_memfd(
+            &mut sh("printf HELLO 1<>/dev/stdin"),
+            b"hello!",
+            64,
+        )
+        .unwrap();
         assert!(output.status.success(), "{output:?}");
         assert_eq!(&after[..7], b"HELLO!\0");
     }

@@ -9,10 +9,10 @@
 //! is built with `harness = false`): `cargo run --example mmap_parallel_sum`
 //! runs them too.
 
-use std::ops::Range;
-
 // ANCHOR: solution
 // ANCHOR: setup
+use std::ops::Range;
+
 use apue_ipc::fork::fork;
 use apue_ipc::mmap::Mapping;
 use apue_ipc::{Error, Result};
@@ -22,7 +22,11 @@ use apue_ipc::{Error, Result};
 pub fn parallel_sum(numbers: Range<u64>, children: usize) -> Result<u128> {
     // ANCHOR_END: setup
     if children == 0 {
-        return Err(Error::invalid("parallel_sum", "0 children", "no one to add"));
+        return Err(Error::invalid(
+            "parallel_sum",
+            "0 children",
+            "no one to add",
+        ));
     }
     const SLOT: usize = std::mem::size_of::<u128>();
     let slots = &Mapping::anonymous(SLOT * children)?; // one result each

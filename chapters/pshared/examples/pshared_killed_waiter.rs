@@ -34,7 +34,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "pthread_cond_destroy(shared condition variable): 1 wait(s) still \
          counted, which makes it EBUSY"
     );
-    assert!(waiting.lock().is_ok()); // the mutex was free: it waited unlocked
+    // the mutex is free: the child waited with it unlocked
+    assert!(waiting.lock().is_ok());
     // ANCHOR_END: killed
     println!("a waiter that was killed keeps the condition variable busy");
     Ok(())

@@ -42,6 +42,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert!(!result.timed_out()); // the state said go: no wait at all
     assert_eq!(*go, 1);
     // ANCHOR_END: predicate
-    println!("the bare notification was lost; the state under the mutex was not");
+    println!(
+        "the bare notification was lost; the state under the mutex was not"
+    );
     Ok(())
 }

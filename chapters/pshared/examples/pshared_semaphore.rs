@@ -41,7 +41,8 @@ impl Semaphore {
     fn wait_timeout(&self, timeout: Duration) -> Result<bool> {
         let locked = self.value.lock()?;
         let (mut value, result) =
-            self.positive.wait_timeout_while(locked, timeout, |v| *v == 0)?;
+            self.positive
+                .wait_timeout_while(locked, timeout, |v| *v == 0)?;
         if result.timed_out() {
             return Ok(false);
         }
@@ -52,9 +53,9 @@ impl Semaphore {
     /// V, `semop` with +1: adds one, and wakes one waiter.
     fn post(&self) -> Result<()> {
         let mut value = self.value.lock()?;
-        *value = value.checked_add(1).ok_or_else(|| {
-            Error::os("post", "semaphore", Errno::EOVERFLOW)
-        })?;
+        *value = value
+            .checked_add(1)
+            .ok_or_else(|| Error::os("post", "semaphore", Errno::EOVERFLOW))?;
         self.positive.notify_one();
         Ok(())
     }
@@ -88,7 +89,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(())
     })?;
     child.wait_success()?;
-    assert!(!ready.wait_timeout(Duration::from_millis(10))?); // used up
+    // and used up
+    assert!(!ready.wait_timeout(Duration::from_millis(10))?);
     // ANCHOR_END: counted
     Ok(())
 }

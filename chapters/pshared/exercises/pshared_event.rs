@@ -40,12 +40,15 @@ impl Event {
         Ok(())
     }
 
+    // ANCHOR: wait_timeout
     /// Waits for the event to be set, for at most `timeout`: true if it is
     /// set, whether that happened before the wait began or during it.
     pub fn wait_timeout(&self, timeout: Duration) -> Result<bool> {
+        // ANCHOR_END: wait_timeout
         let locked = self.set.lock()?;
         let (_set, result) =
-            self.changed.wait_timeout_while(locked, timeout, |s| *s == 0)?;
+            self.changed
+                .wait_timeout_while(locked, timeout, |s| *s == 0)?;
         Ok(!result.timed_out())
     }
 }

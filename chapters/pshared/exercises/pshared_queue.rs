@@ -59,8 +59,10 @@ impl BoundedQueue {
         Ok(())
     }
 
+    // ANCHOR: pop
     /// Takes the first record, waiting while the queue is empty.
     pub fn pop(&self) -> Result<u64> {
+        // ANCHOR_END: pop
         let empty = |ring: &mut Ring| ring.len == 0;
         let mut ring = self.not_empty.wait_while(self.ring.lock()?, empty)?;
         let record = ring.slots[ring.head as usize];

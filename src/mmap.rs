@@ -55,7 +55,7 @@
 use std::ffi::CStr;
 use std::fs::OpenOptions;
 use std::num::NonZeroUsize;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::ptr::NonNull;
 use std::sync::atomic::{fence, AtomicU8, Ordering};
 
@@ -88,14 +88,12 @@ impl Mapping {
     /// `MAP_SHARED | MAP_ANONYMOUS`: `len` bytes of zeroes, shared with the
     /// children this process forks afterwards, and with no one else.
     pub fn anonymous(len: usize) -> Result<Mapping> {
-        let len = nonzero("mmap", "anonymous shared mapping", len)?;
-        // SAFETY: a new mapping, at an address the kernel chooses, overlaps
-        // nothing that Rust code refers to.
-        let start = unsafe {
-            mman::mmap_anonymous(None, len, read_write(), MapFlags::MAP_SHARED)
-        }
-        .map_err(|e| Error::os("mmap", "anonymous shared mapping", e))?;
-        Ok(Mapping::from_raw(start.cast(), len))
+        Mapping::map(
+            "anonymous shared mapping",
+            len,
+            MapFlags::MAP_SHARED,
+            None,
+        )
     }
 
     /// `MAP_SHARED` of `/dev/zero`, the way before `MAP_ANONYMOUS`: `len`
@@ -105,34 +103,22 @@ impl Mapping {
     /// `/dev/zero (deleted)`); every such `mmap` makes new pages, so two
     /// mappings of `/dev/zero` do not share with each other.
     pub fn dev_zero(len: usize) -> Result<Mapping> {
-        let len = nonzero("mmap", "/dev/zero", len)?;
         let zero = OpenOptions::new()
             .read(true)
             .write(true)
             .open("/dev/zero")
             .map_err(|e| Error::from_io("open", "/dev/zero", e))?;
-        // SAFETY: as in `anonymous`: a new mapping overlaps nothing.
-        let start = unsafe {
-            mman::mmap(None, len, read_write(), MapFlags::MAP_SHARED, &zero, 0)
-        }
-        .map_err(|e| Error::os("mmap", "/dev/zero", e))?;
-        // The mapping keeps what it needs: the descriptor closes here, as
-        // the note's program closes it right after mmap.
-        drop(zero);
-        Ok(Mapping::from_raw(start.cast(), len))
+        // The mapping keeps what it needs: the descriptor closes on return,
+        // as the note's program closes it right after mmap.
+        Mapping::map("/dev/zero", len, MapFlags::MAP_SHARED, Some(zero.as_fd()))
     }
 
     /// `MAP_PRIVATE | MAP_ANONYMOUS`: `len` bytes of zeroes that are this
     /// process's own. A child forked afterwards gets a copy: each process's
     /// writes change its own copy only (copy-on-write).
     pub fn private_anonymous(len: usize) -> Result<Mapping> {
-        let len = nonzero("mmap", "anonymous private mapping", len)?;
-        // SAFETY: as in `anonymous`: a new mapping overlaps nothing.
-        let start = unsafe {
-            mman::mmap_anonymous(None, len, read_write(), MapFlags::MAP_PRIVATE)
-        }
-        .map_err(|e| Error::os("mmap", "anonymous private mapping", e))?;
-        Ok(Mapping::from_raw(start.cast(), len))
+        let what = "anonymous private mapping";
+        Mapping::map(what, len, MapFlags::MAP_PRIVATE, None)
     }
 
     /// `MAP_SHARED` of the first `len` bytes of the file open on `file` (read
@@ -143,11 +129,10 @@ impl Mapping {
     /// of a file raises `SIGBUS`.
     pub fn file(file: impl AsFd, len: usize) -> Result<Mapping> {
         let fd = file.as_fd();
-        let len = nonzero("mmap", "file", len)?;
         let size = fstat(fd)
             .map_err(|e| Error::os("fstat", "file to map", e))?
             .st_size;
-        if u64::try_from(size).map_or(true, |size| size < len.get() as u64) {
+        if u64::try_from(size).map_or(true, |size| size < len as u64) {
             return Err(Error::invalid(
                 "mmap",
                 format!("file of {size} bytes"),
@@ -157,19 +142,38 @@ impl Mapping {
                 ),
             ));
         }
-        // SAFETY: as in `anonymous`: a new mapping overlaps nothing.
-        let start = unsafe {
-            mman::mmap(None, len, read_write(), MapFlags::MAP_SHARED, fd, 0)
-        }
-        .map_err(|e| Error::os("mmap", "file", e))?;
-        Ok(Mapping::from_raw(start.cast(), len))
+        Mapping::map("file", len, MapFlags::MAP_SHARED, Some(fd))
     }
 
-    fn from_raw(start: NonNull<AtomicU8>, len: NonZeroUsize) -> Mapping {
-        Mapping {
-            start,
-            len: len.get(),
+    /// `mmap` of `len` bytes, readable and writable, of `file` from its
+    /// start, or anonymous. `what` names the mapping in errors.
+    fn map(
+        what: &'static str,
+        len: usize,
+        flags: MapFlags,
+        file: Option<BorrowedFd<'_>>,
+    ) -> Result<Mapping> {
+        let len = NonZeroUsize::new(len).ok_or_else(|| {
+            let refusal = format!(
+                "a length of 0, which the kernel refuses with {:?}",
+                Errno::EINVAL
+            );
+            Error::invalid("mmap", what, refusal)
+        })?;
+        let prot = ProtFlags::PROT_READ | ProtFlags::PROT_WRITE;
+        // SAFETY: a new mapping, at an address the kernel chooses, overlaps
+        // nothing that Rust code refers to.
+        let start = unsafe {
+            match file {
+                Some(fd) => mman::mmap(None, len, prot, flags, fd, 0),
+                None => mman::mmap_anonymous(None, len, prot, flags),
+            }
         }
+        .map_err(|e| Error::os("mmap", what, e))?;
+        Ok(Mapping {
+            start: start.cast(),
+            len: len.get(),
+        })
     }
 
     /// The number of bytes mapped.
@@ -284,27 +288,6 @@ pub fn memfd(name: &CStr, len: usize) -> Result<OwnedFd> {
     )
     .map_err(|e| Error::os("fcntl(F_ADD_SEALS)", label(), e))?;
     Ok(fd)
-}
-
-fn read_write() -> ProtFlags {
-    ProtFlags::PROT_READ | ProtFlags::PROT_WRITE
-}
-
-fn nonzero(
-    call: &'static str,
-    object: &'static str,
-    len: usize,
-) -> Result<NonZeroUsize> {
-    NonZeroUsize::new(len).ok_or_else(|| {
-        Error::invalid(
-            call,
-            object,
-            format!(
-                "a length of 0, which the kernel refuses with {:?}",
-                Errno::EINVAL
-            ),
-        )
-    })
 }
 
 #[cfg(test)]

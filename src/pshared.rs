@@ -167,36 +167,28 @@ impl<T: AnyBitPattern> SharedMutex<T> {
         // page-aligned (checked above to suffice); no one else sees it yet.
         unsafe { UnsafeCell::raw_get(&raw const (*cell).value).write(value) };
 
-        let mut attr = MaybeUninit::<libc::pthread_mutexattr_t>::uninit();
-        // SAFETY: `attr` is valid for writes; init makes it a valid object.
-        let ret = unsafe { libc::pthread_mutexattr_init(attr.as_mut_ptr()) };
-        check(ret, "pthread_mutexattr_init", MUTEX)?;
-        let attr = MutexAttr(attr);
-        // SAFETY: `attr` is initialised; these calls take integers besides.
-        let ret = unsafe {
-            libc::pthread_mutexattr_setpshared(
-                attr.ptr(),
-                libc::PTHREAD_PROCESS_SHARED,
-            )
-        };
-        check(ret, "pthread_mutexattr_setpshared", MUTEX)?;
-        // SAFETY: as above.
-        let ret = unsafe {
-            libc::pthread_mutexattr_settype(
-                attr.ptr(),
-                libc::PTHREAD_MUTEX_ERRORCHECK,
-            )
-        };
-        check(ret, "pthread_mutexattr_settype", MUTEX)?;
+        let mut attr = Attr::new(
+            "pthread_mutexattr_init",
+            libc::pthread_mutexattr_init,
+            libc::pthread_mutexattr_destroy,
+            MUTEX,
+        )?;
+        attr.set(
+            "pthread_mutexattr_setpshared",
+            libc::pthread_mutexattr_setpshared,
+            libc::PTHREAD_PROCESS_SHARED,
+        )?;
+        attr.set(
+            "pthread_mutexattr_settype",
+            libc::pthread_mutexattr_settype,
+            libc::PTHREAD_MUTEX_ERRORCHECK,
+        )?;
         if robust {
-            // SAFETY: as above.
-            let ret = unsafe {
-                libc::pthread_mutexattr_setrobust(
-                    attr.ptr(),
-                    libc::PTHREAD_MUTEX_ROBUST,
-                )
-            };
-            check(ret, "pthread_mutexattr_setrobust", MUTEX)?;
+            attr.set(
+                "pthread_mutexattr_setrobust",
+                libc::pthread_mutexattr_setrobust,
+                libc::PTHREAD_MUTEX_ROBUST,
+            )?;
         }
         // SAFETY: `raw` is in the new mapping, valid for writes, and not yet
         // an initialised mutex; `attr` is initialised.
@@ -487,24 +479,22 @@ impl SharedCondvar {
     pub fn new() -> Result<SharedCondvar> {
         let mapping = Mapping::anonymous(size_of::<CondCell>())?;
         let cell = mapping.as_ptr().cast::<CondCell>();
-        let mut attr = MaybeUninit::<libc::pthread_condattr_t>::uninit();
-        // SAFETY: `attr` is valid for writes; init makes it a valid object.
-        let ret = unsafe { libc::pthread_condattr_init(attr.as_mut_ptr()) };
-        check(ret, "pthread_condattr_init", CONDVAR)?;
-        let attr = CondAttr(attr);
-        // SAFETY: `attr` is initialised; these calls take integers besides.
-        let ret = unsafe {
-            libc::pthread_condattr_setpshared(
-                attr.ptr(),
-                libc::PTHREAD_PROCESS_SHARED,
-            )
-        };
-        check(ret, "pthread_condattr_setpshared", CONDVAR)?;
-        // SAFETY: as above.
-        let ret = unsafe {
-            libc::pthread_condattr_setclock(attr.ptr(), libc::CLOCK_MONOTONIC)
-        };
-        check(ret, "pthread_condattr_setclock", CONDVAR)?;
+        let mut attr = Attr::new(
+            "pthread_condattr_init",
+            libc::pthread_condattr_init,
+            libc::pthread_condattr_destroy,
+            CONDVAR,
+        )?;
+        attr.set(
+            "pthread_condattr_setpshared",
+            libc::pthread_condattr_setpshared,
+            libc::PTHREAD_PROCESS_SHARED,
+        )?;
+        attr.set(
+            "pthread_condattr_setclock",
+            libc::pthread_condattr_setclock,
+            libc::CLOCK_MONOTONIC,
+        )?;
         // SAFETY: `raw` is in the new, zeroed mapping (which is what the two
         // atomics beside it start as), not yet an initialised condition
         // variable; `attr` is initialised.
@@ -702,35 +692,66 @@ impl fmt::Debug for SharedCondvar {
     }
 }
 
-/// An initialised `pthread_mutexattr_t`, destroyed on drop.
-struct MutexAttr(MaybeUninit<libc::pthread_mutexattr_t>);
+/// The signature of a pthread attribute function: `pthread_mutexattr_init`,
+/// `pthread_condattr_destroy`...
+type AttrFn<A> = unsafe extern "C" fn(*mut A) -> c_int;
 
-impl MutexAttr {
-    fn ptr(&self) -> *mut libc::pthread_mutexattr_t {
-        self.0.as_ptr().cast_mut()
+/// The signature of a pthread attribute setter that takes an integer:
+/// `pthread_mutexattr_setpshared`, `pthread_condattr_setclock`...
+type SetAttrFn<A> = unsafe extern "C" fn(*mut A, c_int) -> c_int;
+
+/// An initialised pthread attributes object (`pthread_mutexattr_t` or
+/// `pthread_condattr_t`), destroyed on drop.
+struct Attr<A> {
+    raw: MaybeUninit<A>,
+    destroy: AttrFn<A>,
+    object: &'static str,
+}
+
+impl<A> Attr<A> {
+    /// `init` (named `call`) and `destroy` must be the functions of the
+    /// attribute type `A`; `object` names what it is for in errors.
+    fn new(
+        call: &'static str,
+        init: AttrFn<A>,
+        destroy: AttrFn<A>,
+        object: &'static str,
+    ) -> Result<Attr<A>> {
+        let mut raw = MaybeUninit::uninit();
+        // SAFETY: `raw` is valid for writes of an `A`, which `init` makes a
+        // valid attributes object.
+        let ret = unsafe { init(raw.as_mut_ptr()) };
+        check(ret, call, object)?;
+        Ok(Attr {
+            raw,
+            destroy,
+            object,
+        })
+    }
+
+    /// Calls the setter `set`, named `call`, of the attribute type `A` with
+    /// `value`.
+    fn set(
+        &mut self,
+        call: &'static str,
+        set: SetAttrFn<A>,
+        value: c_int,
+    ) -> Result<()> {
+        // SAFETY: the object is initialised; a setter reads and writes it,
+        // and takes an integer besides.
+        let ret = unsafe { set(self.raw.as_mut_ptr(), value) };
+        check(ret, call, self.object)
+    }
+
+    fn ptr(&self) -> *const A {
+        self.raw.as_ptr()
     }
 }
 
-impl Drop for MutexAttr {
+impl<A> Drop for Attr<A> {
     fn drop(&mut self) {
-        // SAFETY: initialised by pthread_mutexattr_init, destroyed once.
-        unsafe { libc::pthread_mutexattr_destroy(self.0.as_mut_ptr()) };
-    }
-}
-
-/// An initialised `pthread_condattr_t`, destroyed on drop.
-struct CondAttr(MaybeUninit<libc::pthread_condattr_t>);
-
-impl CondAttr {
-    fn ptr(&self) -> *mut libc::pthread_condattr_t {
-        self.0.as_ptr().cast_mut()
-    }
-}
-
-impl Drop for CondAttr {
-    fn drop(&mut self) {
-        // SAFETY: initialised by pthread_condattr_init, destroyed once.
-        unsafe { libc::pthread_condattr_destroy(self.0.as_mut_ptr()) };
+        // SAFETY: initialised by `new`, destroyed once, here.
+        unsafe { (self.destroy)(self.raw.as_mut_ptr()) };
     }
 }
 
@@ -782,6 +803,10 @@ mod tests {
     use std::sync::Barrier;
     use std::thread;
     use std::time::Instant;
+
+    /// How long a test waits for a lock that should come at once: a broken
+    /// robust mutex fails the test instead of hanging it.
+    const PATIENCE: Duration = Duration::from_secs(60);
 
     #[test]
     fn the_value_is_reached_under_the_lock() {
@@ -899,11 +924,11 @@ mod tests {
         thread::scope(|scope| {
             scope.spawn(|| std::mem::forget(mutex.lock().unwrap()));
         });
-        match mutex.lock_robust().unwrap() {
+        match mutex.lock_robust_timeout(PATIENCE).unwrap() {
             Locked::OwnerDied(died) => assert_eq!(*died, 7),
             Locked::Consistent(_) => panic!("the owner's death went unseen"),
         }
-        let err = mutex.lock().unwrap_err();
+        let err = mutex.lock_timeout(PATIENCE).unwrap_err();
         assert_eq!(err.errno(), Some(Errno::ENOTRECOVERABLE));
     }
 
@@ -913,25 +938,27 @@ mod tests {
         thread::scope(|scope| {
             scope.spawn(|| std::mem::forget(mutex.lock().unwrap()));
         });
-        let err = mutex.lock().unwrap_err(); // plain lock: an error...
+        let err = mutex.lock_timeout(PATIENCE).unwrap_err(); // plain lock: an error...
         assert_eq!(err.errno(), Some(Errno::EOWNERDEAD));
-        let err = mutex.lock().unwrap_err(); // ...that leaves it unusable
+        let err = mutex.lock_timeout(PATIENCE).unwrap_err(); // ...that leaves it unusable
         assert_eq!(err.errno(), Some(Errno::ENOTRECOVERABLE));
 
         let mutex = SharedMutex::new_robust(7u32).unwrap();
         thread::scope(|scope| {
             scope.spawn(|| std::mem::forget(mutex.lock().unwrap()));
         });
-        let Locked::OwnerDied(mut died) = mutex.lock_robust().unwrap() else {
+        let Locked::OwnerDied(mut died) =
+            mutex.lock_robust_timeout(PATIENCE).unwrap()
+        else {
             panic!("the owner's death went unseen");
         };
         *died = 0;
         drop(died.make_consistent().unwrap());
         assert!(matches!(
-            mutex.lock_robust().unwrap(),
+            mutex.lock_robust_timeout(PATIENCE).unwrap(),
             Locked::Consistent(_)
         ));
-        assert_eq!(*mutex.lock().unwrap(), 0);
+        assert_eq!(*mutex.lock_timeout(PATIENCE).unwrap(), 0);
     }
 
     #[test]

@@ -232,6 +232,18 @@ impl<T> Context<T> for io::Result<T> {
     }
 }
 
+/// The same for a `nix` call, whose error is the bare [`Errno`]:
+/// `kill(pid, Signal::SIGUSR1).context("kill", "child")?`.
+impl<T> Context<T> for std::result::Result<T, Errno> {
+    fn context(
+        self,
+        call: &'static str,
+        object: impl Into<String>,
+    ) -> Result<T> {
+        self.map_err(|errno| Error::os(call, object, errno))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,6 +305,13 @@ mod tests {
         let from_io =
             Error::from_io("write", "pipe", io::ErrorKind::WriteZero.into());
         assert!(matches!(from_io.cause(), Cause::Unexpected(_)));
+    }
+
+    #[test]
+    fn nix_errors_get_a_call_and_an_object() {
+        let failed: std::result::Result<(), Errno> = Err(Errno::ESRCH);
+        let err = failed.context("kill", "child").unwrap_err();
+        assert_eq!(err.to_string(), "kill(child): No such process (ESRCH)");
     }
 
     #[test]

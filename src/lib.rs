@@ -16,6 +16,9 @@
 //! | semaphore sets | [`sem`] | semget(2), semop(2), semctl(2) |
 //! | shared memory | [`shm`] | shmget(2), shmat(2), shmctl(2) |
 //! | removing leftover objects | [`cleanup`] | ipcrm(1), proc_sysvipc(5) |
+//! | `fork` without `exec`, checked | [`fork`] | fork(2), _exit(2) |
+//! | shared memory with `mmap` | [`mmap`] | mmap(2), memfd_create(2) |
+//! | process-shared mutexes and condition variables | [`pshared`] | pthread_mutexattr_setpshared(3), pthread_mutexattr_setrobust(3) |
 //! | Unix domain sockets | [`uds`] | unix(7), socketpair(2), cmsg(3) |
 //! | POSIX queues, semaphores, shared memory | [`posix`] | mq_overview(7), sem_overview(7), shm_overview(7) |
 //!
@@ -30,10 +33,13 @@
 pub mod cleanup;
 pub mod error;
 pub mod fifo;
+pub mod fork;
+pub mod mmap;
 pub mod msg;
 pub mod pipe;
 pub mod popen;
 pub mod posix;
+pub mod pshared;
 pub mod sem;
 pub mod shm;
 pub mod uds;

@@ -15,7 +15,10 @@
 //! programs start themselves again with a *role* argument (see [`child_command`]). `fork`
 //! without `exec` is only sound in a process that has a single thread, which a library
 //! cannot promise; fork-and-exec of the same binary is always sound, and it is what a
-//! shell does to run any external command.
+//! shell does to run any external command. The exceptions are the programs whose child
+//! must inherit memory (the mmap and pthread chapters): they fork through
+//! `apue_ipc::fork::fork`, which checks that there is one thread, and report the child's
+//! half with [`child_status`].
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -216,6 +219,24 @@ impl Args {
             _ => Err(Failure::Usage(format!(
                 "invalid {what} identifier '{arg}'"
             ))),
+        }
+    }
+}
+
+/// The exit status of a program's child half that runs in a child made by
+/// `apue_ipc::fork::fork` (the mmap and pthread chapters, where the child must
+/// inherit memory): 0, or, as [`run`] does, one line on stderr that starts
+/// with the program's `name` and then 1 (2 for a usage error).
+pub fn child_status(name: &str, result: Result<(), Failure>) -> i32 {
+    match result {
+        Ok(()) => 0,
+        Err(Failure::Usage(message)) => {
+            eprintln!("{name}: child: {message}");
+            2
+        }
+        Err(Failure::Runtime(err)) => {
+            eprintln!("{name}: child: {err}");
+            1
         }
     }
 }

@@ -1,0 +1,92 @@
+//! pshared: a parent and its child take turns through a mutex and a
+//! condition variable that live in shared memory, as in the article's
+//! example, without its races.
+//!
+//! Demonstrates pthread_mutexattr_setpshared(3) and
+//! pthread_condattr_setpshared(3p): the parent makes a process-shared mutex,
+//! which protects a number saying how far the two have got, and a
+//! process-shared condition variable, each in a shared anonymous mapping, and
+//! forks (without exec: the child must inherit them). Each process waits,
+//! under the mutex, until the number says it is its turn, and the turns are
+//! the article's three lines. The parent destroys both when the child is gone.
+//!
+//! Run it with `cargo run --bin pshared`. Expected output:
+//!
+//!     child wait to exit
+//!     parent waiting
+//!     child about to exit
+
+use std::process::ExitCode;
+
+use apue_ipc::fork::fork;
+use apue_ipc::pshared::{SharedCondvar, SharedMutex};
+use harness::cli::{self, Args, Failure};
+
+const NAME: &str = "pshared";
+
+const HELP: &str = "\
+Usage: pshared
+
+A parent and its child take turns through a process-shared mutex and
+condition variable, in shared anonymous mappings.
+
+The child prints \"child wait to exit\" and waits; the parent, once the child
+is waiting, prints \"parent waiting\" and lets it go; the child prints \"child
+about to exit\". Each waits for its turn under the mutex, so the order is the
+same on every run. The parent then destroys the mutex and the condition
+variable.
+
+  -h, --help   print this help and exit
+
+Exit status: 0 on success, 1 if a system call failed, 2 on a usage error.
+(The child is a fork of the parent, without exec: it inherits the mapping.)
+";
+
+/// How far the two processes have got: the value the mutex protects.
+const STARTED: u32 = 0;
+const CHILD_WAITS: u32 = 1;
+const PARENT_WAITS: u32 = 2;
+
+fn main() -> ExitCode {
+    cli::run(NAME, HELP, example)
+}
+
+// ANCHOR: parent
+fn example(args: Args) -> Result<(), Failure> {
+    args.finish()?;
+    let stage = SharedMutex::new(STARTED)?; // PTHREAD_PROCESS_SHARED
+    let changed = SharedCondvar::new()?; // PTHREAD_PROCESS_SHARED
+
+    let child = fork(|| cli::child_status(NAME, child(&stage, &changed)))?;
+
+    // Not a sleep: wait until the child says it is waiting.
+    let mut turn = changed.wait_while(stage.lock()?, |s| *s != CHILD_WAITS)?;
+    println!("parent waiting");
+    *turn = PARENT_WAITS;
+    changed.notify_all();
+    drop(turn); // unlock: the child can take its turn
+
+    child.wait_success()?;
+    changed.destroy()?; // once, by the owner, when no one uses them
+    stage.destroy()?;
+    Ok(())
+}
+// ANCHOR_END: parent
+
+// ANCHOR: child
+fn child(
+    stage: &SharedMutex<u32>,
+    changed: &SharedCondvar,
+) -> Result<(), Failure> {
+    let mut turn = stage.lock()?;
+    println!("child wait to exit");
+    *turn = CHILD_WAITS;
+    changed.notify_all();
+    // The wait unlocks while it waits, and checks the stage after every
+    // wake-up: a notification sent before it started is not missed.
+    let turn = changed.wait_while(turn, |s| *s != PARENT_WAITS)?;
+    println!("child about to exit");
+    drop(turn);
+    Ok(())
+}
+// ANCHOR_END: child

@@ -125,7 +125,8 @@ fn build() -> Result<()> {
     }
     compare_expansions(&mdbook, &root)?;
     let html = root.join("target/book");
-    let problems = check_html(&html)?;
+    let mut problems = check_html(&html)?;
+    problems.extend(exercise::catalog::rendered_problems(&root, &html)?);
     if !problems.is_empty() {
         return Err(format!(
             "the built book has {} problem(s):\n{}",

@@ -18,7 +18,7 @@
 //! [`problems`] says what an exercise lacks, including the book pages that must show
 //! its parts; a test runs it over every exercise, so a new one cannot skip it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -458,6 +458,116 @@ pub fn book_problems(root: &Path, exercises: &[Exercise]) -> Vec<String> {
         }
     }
     problems
+}
+
+/// What the built book (`html`, mdBook's output) fails to show of the exercises:
+/// the words of every task and hint must appear, in order, on the chapter's page,
+/// and those of every teacher's notes on the guide; and no markdown may be left
+/// unrendered there (a `<details>` block without blank lines keeps its `**`).
+pub fn rendered_problems(
+    root: &Path,
+    html: &Path,
+) -> Result<Vec<String>, String> {
+    let exercises = all(root)?;
+    let mut problems = Vec::new();
+    let mut pages: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let guide = Path::new(GUIDE_PAGE)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for exercise in &exercises {
+        let notes_path = exercise.solution.with_extension("md");
+        let notes = fs::read_to_string(&notes_path)
+            .map_err(|e| format!("{}: {e}", notes_path.display()))?;
+        let mut parts = vec![(exercise.chapter.clone(), "task".to_string())];
+        parts.extend(
+            (1..=exercise.hints.len())
+                .map(|n| (exercise.chapter.clone(), format!("hint-{n}"))),
+        );
+        if exercise.hang_hint.is_some() {
+            parts.push((exercise.chapter.clone(), "hint-hang".to_string()));
+        }
+        parts.push((guide.clone(), "teacher".to_string()));
+        for (page, part) in parts {
+            let words = match pages.get(&page) {
+                Some(words) => words,
+                None => {
+                    let path = html.join(format!("{page}.html"));
+                    let text = fs::read_to_string(&path)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    let shown = html_text(&text);
+                    if shown.contains("**") {
+                        problems.push(format!(
+                            "{page}.html: shows `**`, markdown left unrendered"
+                        ));
+                    }
+                    pages.entry(page.clone()).or_insert(words_of(&shown))
+                }
+            };
+            let part_text =
+                mdbook_links::anchor(&notes, &part).unwrap_or_default();
+            let wanted = words_of(&markdown_text(&part_text));
+            let found = !wanted.is_empty()
+                && words.windows(wanted.len()).any(|w| w == wanted.as_slice());
+            if !found {
+                problems.push(format!(
+                    "{page}.html does not show the {part} of {} as its text",
+                    exercise.name
+                ));
+            }
+        }
+    }
+    Ok(problems)
+}
+
+/// The text of an HTML page's `<main>`: tags dropped, entities as spaces.
+fn html_text(html: &str) -> String {
+    let main = html
+        .split("<main>")
+        .nth(1)
+        .and_then(|rest| rest.split("</main>").next())
+        .unwrap_or(html);
+    let mut text = String::with_capacity(main.len());
+    let mut in_tag = false;
+    let mut in_entity = false;
+    for c in main.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                text.push(' ');
+            }
+            '&' if !in_tag => in_entity = true,
+            ';' if in_entity => {
+                in_entity = false;
+                text.push(' ');
+            }
+            _ if in_tag || in_entity => {}
+            c => text.push(c),
+        }
+    }
+    text
+}
+
+/// The text a reader sees of a markdown part: link targets and HTML comments
+/// left out (the rest of the syntax is punctuation, which [`words_of`] drops).
+fn markdown_text(markdown: &str) -> String {
+    let mut text = String::new();
+    let mut rest = markdown;
+    while let Some(at) = rest.find("](") {
+        text.push_str(&rest[..at]);
+        rest = rest[at..].split_once(')').map_or("", |(_, after)| after);
+    }
+    text.push_str(rest);
+    text
+}
+
+/// The words of `text`, lowercased: what survives any rendering.
+fn words_of(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
 }
 
 /// Every `{{#include FILE:ANCHOR}}` and `{{#rustdoc_include FILE:ANCHOR}}` of the

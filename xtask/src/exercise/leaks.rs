@@ -7,11 +7,14 @@
 //! the test's only if it appeared in between, is owned and was created by the
 //! calling user, and nothing says otherwise: every process id the kernel records
 //! on it (a segment's creator and last attacher, a queue's last sender and
-//! receiver) is the test's own, no process has a segment attached, and no live
-//! process has a POSIX object open or mapped. Only those are removed, and each is
-//! named. An object of another program of the same user, created while the test
-//! ran and holding no such trace (an unused semaphore set, say), cannot be told
-//! apart; `check` runs one test at a time to keep that window short.
+//! receiver, the last process to operate on each semaphore of a set, `SETVAL`
+//! included, which `ipcs -s -i` shows) is the test's own, no process has a
+//! segment attached, and no live process has a POSIX object open or mapped. Only
+//! those are removed, each named, System V objects with the book's own cleanup
+//! tool, `ipcrm_mine`. An object of another program of the same user, created
+//! while the test ran and holding no trace yet (a queue nobody sent to, a
+//! semaphore set never initialized), cannot be told apart; `check` runs one test
+//! at a time, across checks too, to keep that window short.
 //!
 //! POSIX message queues can be listed only where the `mqueue` file system is
 //! mounted (systemd mounts it on `/dev/mqueue`); elsewhere they are not checked.
@@ -82,6 +85,16 @@ pub fn sweep(before: &Snapshot, after: &Snapshot, pid: u32) -> Vec<String> {
         .iter()
         .filter(|(key, object)| {
             belongs_to_the_test(before.sysv.get(key), object, uid, pid)
+        })
+        // A semaphore set's pids are not in /proc: ask ipcs, for these only.
+        .filter(|((kind, id), object)| {
+            *kind != "sem" || {
+                let traced = Sysv {
+                    pids: semaphore_pids(*id),
+                    ..(*object).clone()
+                };
+                belongs_to_the_test(None, &traced, uid, pid)
+            }
         })
         .map(|((kind, id), _)| format!("{kind}={id}"))
         .collect();
@@ -241,6 +254,35 @@ fn posix_objects_in_use() -> BTreeSet<PathBuf> {
     in_use
 }
 
+/// The process that last operated on each semaphore of the set `id` (`semop`,
+/// `SETVAL`, `SETALL`; 0 for none), as `ipcs -s -i ID` prints them: the one
+/// trace a semaphore set keeps of who used it.
+fn semaphore_pids(id: i32) -> Vec<u32> {
+    let Ok(output) = Command::new("ipcs")
+        .args(["-s", "-i", &id.to_string()])
+        .output()
+    else {
+        return Vec::new();
+    };
+    parse_semaphore_pids(&String::from_utf8_lossy(&output.stdout))
+}
+
+/// The `pid` column of `ipcs -s -i`'s table of semaphores.
+fn parse_semaphore_pids(text: &str) -> Vec<u32> {
+    let mut lines = text
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("semnum"));
+    let Some(header) = lines.next() else {
+        return Vec::new();
+    };
+    let Some(at) = header.split_whitespace().position(|h| h == "pid") else {
+        return Vec::new();
+    };
+    lines
+        .filter_map(|line| line.split_whitespace().nth(at)?.parse().ok())
+        .collect()
+}
+
 /// Every System V object, by kind and id, with what `/proc/sysvipc` says of it.
 fn sysv_objects() -> BTreeMap<(&'static str, i32), Sysv> {
     let mut objects = BTreeMap::new();
@@ -362,6 +404,23 @@ mod tests {
             ..object.clone()
         };
         assert!(belongs_to_the_test(Some(&old), &object, 1000, 4242));
+    }
+
+    #[test]
+    fn reads_the_pids_of_a_semaphore_set_from_ipcs() {
+        let ipcs = "
+Semaphore Array semid=3637291
+uid=0\t gid=0\t cuid=0\t cgid=0
+mode=0644, access_perms=0644
+nsems = 2
+otime = Not set
+ctime = Wed Nov 25 11:12:40 2026
+semnum     value      ncount     zcount     pid
+0          0          0          0          0
+1          3          0          0          8346
+
+";
+        assert_eq!(parse_semaphore_pids(ipcs), [0, 8346]);
     }
 
     #[test]

@@ -388,6 +388,19 @@ fn reset_keeps_the_old_file_and_starts_again() {
 }
 
 #[test]
+fn run_builds_the_student_s_file_and_runs_its_main() {
+    let student = Student::new();
+    expect(&student.xtask(&["start", "popen_quote"]), true, &[]);
+    student.write_solution("popen", "popen_quote");
+    // main quotes a name with a command in it and passes it through the shell.
+    expect(
+        &student.xtask(&["run", "popen_quote"]),
+        true,
+        &["'world; echo INJECTED'\nworld; echo INJECTED\n"],
+    );
+}
+
+#[test]
 fn mistakes_on_the_command_line_are_explained() {
     let student = Student::new();
     expect(

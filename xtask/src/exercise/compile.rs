@@ -26,6 +26,9 @@ pub struct Recipe {
     pub edition: String,
     /// The package's folder, for `CARGO_MANIFEST_DIR`.
     pub manifest_dir: PathBuf,
+    /// The workspace's root: rustc runs there, so that messages name files
+    /// inside it as `my-exercises/NAME.rs`.
+    pub root: PathBuf,
     /// `--extern NAME=PATH` for each dependency and dev-dependency.
     pub externs: Vec<(String, PathBuf)>,
     /// Where the dependencies' own dependencies are (`-L dependency=`).
@@ -175,6 +178,7 @@ pub fn prepare(
                 package: package.clone(),
                 edition: edition.clone(),
                 manifest_dir: exercise.chapter_dir().to_path_buf(),
+                root: root.to_path_buf(),
                 externs,
                 deps_dir,
             },
@@ -206,9 +210,15 @@ pub fn compile(
 ) -> Result<Compiled, String> {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let mut command = Command::new(rustc);
+    let relative = |path: &'_ Path| -> PathBuf {
+        path.strip_prefix(&recipe.root)
+            .unwrap_or(path)
+            .to_path_buf()
+    };
     command
+        .current_dir(&recipe.root)
         .args(["--crate-name", crate_name, "--edition", &recipe.edition])
-        .arg(source)
+        .arg(relative(source))
         .arg("-o")
         .arg(binary)
         .args(["-C", "debuginfo=0"])
@@ -225,8 +235,8 @@ pub fn compile(
     if let Some(shown_as) = shown_as {
         command.arg(format!(
             "--remap-path-prefix={}={}",
-            source.display(),
-            shown_as.display()
+            relative(source).display(),
+            relative(shown_as).display()
         ));
     }
     if std::io::stdout().is_terminal() {

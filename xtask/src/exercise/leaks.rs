@@ -101,12 +101,17 @@ pub fn sweep(before: &Snapshot, after: &Snapshot, pid: u32) -> Vec<String> {
     if !selectors.is_empty() {
         report.extend(remove_sysv(&selectors));
     }
-    let in_use = posix_objects_in_use();
     let shm = Path::new("/dev/shm");
-    for name in after.shm_files.difference(&before.shm_files) {
-        let path = shm.join(name);
-        if owned_by(&path, uid) && !in_use.contains(&path) {
-            report.push(remove(&path, "a POSIX shared memory object"));
+    let new_files: Vec<PathBuf> = after
+        .shm_files
+        .difference(&before.shm_files)
+        .map(|name| shm.join(name))
+        .filter(|path| owned_by(path, uid))
+        .collect();
+    if !new_files.is_empty() {
+        let in_use = posix_objects_in_use();
+        for path in new_files.iter().filter(|path| !in_use.contains(*path)) {
+            report.push(remove(path, "a POSIX shared memory object"));
         }
     }
     if let (Some((dir, old)), Some((_, new))) = (&before.queues, &after.queues)

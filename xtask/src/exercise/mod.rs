@@ -797,8 +797,8 @@ fn report_failure(outcome: &Outcome, timeout: Duration) {
             println!("  - {line}");
         }
         println!(
-            "  Remove what you create, on every path: an owning type that removes it \
-             when dropped does."
+            "  Remove what you create and wait for the processes you start, on \
+             every path: an owning type that cleans up when dropped does it for you."
         );
     }
     let cleaned: usize = outcome

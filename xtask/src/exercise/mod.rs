@@ -52,8 +52,8 @@ For authors and CI:
                 tests at a todo!(), each reference solution passes them and
                 leaves nothing behind (with --timeout SECONDS, default 10)
 
-Adding an exercise to a chapter takes two files in chapters/CHAPTER/exercises/,
-and no list to edit:
+Adding an exercise to a chapter takes two files in chapters/CHAPTER/exercises/
+(nothing lists the exercises centrally):
   NAME.rs  the reference solution, an [[example]] with test = true in the
            chapter's Cargo.toml; the code the student writes is marked by
            `// ANCHOR: todo MESSAGE` ... `// ANCHOR_END: todo` (one region per
@@ -65,10 +65,11 @@ and no list to edit:
            optionally hint-hang (shown when a test hangs), and teacher
            (**Learning goal.**, **Expected time.** N minutes, **Common
            mistakes.**)
-The chapter's page includes the task and every hint; book/teachers-guide.md
-includes the teacher's notes and the solution. `cargo test` fails until all of
-this is there; `cargo xtask exercise verify` then proves the starter and the
-solution.
+and the book shows them: the chapter's page includes the task and every hint
+and shows the starter's todo!()s, book/teachers-guide.md includes the teacher's
+notes and the solution (copy another exercise's blocks). `cargo test` fails
+until all of this is there; `cargo xtask exercise verify` then proves that the
+starter fails at its todo!() and the solution passes and leaves nothing behind.
 
 Files: my-exercises/ (or $APUE_IPC_EXERCISES_DIR) holds your files and, in
 .state/, how many checks failed and which hints you have seen.

@@ -221,7 +221,7 @@ fn fifo_a_collector_that_reopens_the_fifo_hangs_and_check_says_where() {
             "still running after 3s, so it was stopped: your code probably deadlocked",
             "blocked in openat(2) (kernel: wait_for_partner)",
             "Where to look when it hangs",
-            "reopening the\n  FIFO after end-of-file",
+            "reopening the FIFO after end-of-file",
         ],
     );
 }

@@ -15,8 +15,10 @@
 //!   `hint-hang` (shown when a test hangs), and `teacher` (learning goal, expected
 //!   time, common mistakes).
 //!
-//! [`problems`] says what an exercise lacks, including the book pages that must show
-//! its parts; a test runs it over every exercise, so a new one cannot skip it.
+//! [`all`] says what an exercise lacks in its files, [`book_problems`] which page
+//! fails to show a part of it, and [`rendered_problems`] what the built book does
+//! not show as text; a test runs the first two over every exercise, so that a new
+//! one cannot skip them, and `cargo xtask build` the third.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;

@@ -700,7 +700,9 @@ fn check(
     } else if failed {
         state.failures += 1;
         let total = exercise.hints.len() as u32;
-        let next = state.failures.min(total);
+        // One more per failed check, and never one the student has already
+        // seen with `hint` again.
+        let next = state.failures.max(state.hints).min(total);
         state.hints = state.hints.max(next);
         let hint = &exercise.hints[next as usize - 1];
         let more = if next < total {

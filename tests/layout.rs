@@ -117,6 +117,11 @@ fn the_top_level_shows_the_design() {
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|name| name != "target" && name != ".git")
+        // What git ignores is no part of the design: the student's files of
+        // classroom mode (my-exercises/), an editor's or a tool's leftovers.
+        .filter(|name| {
+            TOP_LEVEL.contains(&name.as_str()) || !ignored_by_git(name)
+        })
         .collect();
     let expected: BTreeSet<String> =
         TOP_LEVEL.iter().map(|s| s.to_string()).collect();
@@ -125,6 +130,14 @@ fn the_top_level_shows_the_design() {
         "the top of the repository changed: a chapter's files go in its folder \
          under chapters/, shared program code in chapters/harness"
     );
+}
+
+/// Whether git ignores `name` (`git check-ignore`); false if git cannot tell.
+fn ignored_by_git(name: &str) -> bool {
+    Command::new("git")
+        .args(["check-ignore", "--quiet", "--", name])
+        .status()
+        .is_ok_and(|status| status.success())
 }
 
 /// Every folder under `chapters/` is a package of the workspace (the glob in the root

@@ -7,7 +7,11 @@
 //!   anchor or image, or on any page where mdBook's own expansion of `{{#include}}`
 //!   differs from the one the tests compile (`mdbook_links.rs`).
 //!
-//! Both use mdBook at the pinned version below. If `mdbook` on the PATH is another version
+//! - `cargo xtask exercise ...`: classroom mode, the chapters' exercises as something a
+//!   student can start, check and get hints on (src/exercise/, `cargo xtask exercise
+//!   help`).
+//!
+//! `serve` and `build` use mdBook at the pinned version below. If `mdbook` on the PATH is another version
 //! (or missing), the pinned one is installed once with `cargo install --locked` into
 //! `$CARGO_HOME/apue-ipc/mdbook-<version>`, beside and not over any mdBook you have.
 
@@ -17,6 +21,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+mod exercise;
 mod mdbook_links;
 
 const MDBOOK_VERSION: &str = "0.5.4";
@@ -34,6 +39,8 @@ Commands:
   browser       build and check the book, then load every page in headless
                 Chromium: the page and its table of contents render, and search
                 finds a term (needs `chromium` on the PATH, or $CHROMIUM)
+  exercise ...  classroom mode: list, start, check and get hints on the
+                chapters' exercises (`cargo xtask exercise help`)
   help          print this help
 ";
 
@@ -45,6 +52,7 @@ fn main() -> ExitCode {
         Some("serve") => serve(&args[1..]),
         Some("build") if args.len() == 1 => build(),
         Some("browser") if args.len() == 1 => build().and_then(|()| browser()),
+        Some("exercise") => exercise::main(&root(), &args[1..]),
         Some("help" | "--help" | "-h") => {
             print!("{HELP}");
             Ok(())
@@ -117,7 +125,8 @@ fn build() -> Result<()> {
     }
     compare_expansions(&mdbook, &root)?;
     let html = root.join("target/book");
-    let problems = check_html(&html)?;
+    let mut problems = check_html(&html)?;
+    problems.extend(exercise::catalog::rendered_problems(&root, &html)?);
     if !problems.is_empty() {
         return Err(format!(
             "the built book has {} problem(s):\n{}",

@@ -262,12 +262,23 @@ fn marker<'a>(line: &'a str, keyword: &str) -> Option<&'a str> {
     None
 }
 
-fn starts(line: &str) -> Option<&str> {
+/// The anchor that `line` opens (`ANCHOR: name`), if any.
+pub fn starts(line: &str) -> Option<&str> {
     marker(line, "ANCHOR:")
 }
 
-fn ends(line: &str) -> Option<&str> {
+/// The anchor that `line` closes (`ANCHOR_END: name`), if any.
+pub fn ends(line: &str) -> Option<&str> {
     marker(line, "ANCHOR_END:")
+}
+
+/// The lines of `content` inside `anchor`, as `{{#include FILE:anchor}}` shows them
+/// (the lines of other anchors left out), or `None` if no line opens it. Classroom mode
+/// reads an exercise's task and hints with it, exactly as the book shows them.
+// Used by the xtask only (build.rs and tests/book.rs include this file too).
+#[allow(dead_code)]
+pub fn anchor(content: &str, anchor: &str) -> Option<String> {
+    has_anchor(content, anchor).then(|| anchored(content, anchor))
 }
 
 fn has_anchor(content: &str, anchor: &str) -> bool {

@@ -2,9 +2,10 @@
 //! that clients open, write and close one after another; between two clients no
 //! writer is open, and a plain reader would take that moment for the end.
 //!
-//! Starter in the book, chapter "FIFOs", section "Exercises". Check your
-//! solution with `cargo test --example fifo_collect`; run it with `cargo run
-//! --example fifo_collect`.
+//! In classroom mode, `cargo xtask exercise start fifo_collect` copies this
+//! file with `todo!()` where your code goes, and `cargo xtask exercise check
+//! fifo_collect` tests your copy. The task and its hints are in the chapter
+//! "FIFOs", section "Exercises".
 
 // ANCHOR: solution
 // ANCHOR: setup
@@ -18,6 +19,7 @@ use apue_ipc::{Context, Error, Result};
 /// them, and returns them without their newlines.
 pub fn collect_lines(fifo: &Fifo, count: usize) -> Result<Vec<String>> {
     // ANCHOR_END: setup
+    // ANCHOR: todo keep the FIFO from ever running out of writers
     // A write end of our own keeps the FIFO from ever having no writer, so
     // reads wait for the next client instead of returning end-of-file. Opening
     // the read end without blocking first lets this process be the writer that
@@ -45,6 +47,7 @@ pub fn collect_lines(fifo: &Fifo, count: usize) -> Result<Vec<String>> {
         collected.push(line.trim_end_matches('\n').to_string());
     }
     Ok(collected)
+    // ANCHOR_END: todo
 }
 // ANCHOR_END: solution
 

@@ -3,9 +3,10 @@
 //! forever; a status reporter or a logger would rather know at once that nobody
 //! is listening.
 //!
-//! Starter in the book, chapter "FIFOs", section "Exercises". Check your
-//! solution with `cargo test --example fifo_try_send`; run it with `cargo run
-//! --example fifo_try_send`.
+//! In classroom mode, `cargo xtask exercise start fifo_try_send` copies this
+//! file with `todo!()` where your code goes, and `cargo xtask exercise check
+//! fifo_try_send` tests your copy. The task and its hints are in the chapter
+//! "FIFOs", section "Exercises".
 
 // ANCHOR: solution
 // ANCHOR: setup
@@ -29,6 +30,7 @@ pub enum Delivery {
 /// it open, without ever waiting for one.
 pub fn try_send(path: &Path, message: &[u8]) -> Result<Delivery> {
     // ANCHOR_END: setup
+    // ANCHOR: todo an open that cannot wait, then one write
     let writer = match fifo::open_writer(path, Open::NonBlocking) {
         Ok(writer) => writer,
         Err(err) if err.errno() == Some(Errno::ENXIO) => {
@@ -42,6 +44,7 @@ pub fn try_send(path: &Path, message: &[u8]) -> Result<Delivery> {
     writer.set_nonblocking(false)?;
     writer.write_atomic(message)?;
     Ok(Delivery::Sent)
+    // ANCHOR_END: todo
 }
 // ANCHOR_END: solution
 

@@ -2,9 +2,10 @@
 //! negative type takes the lowest type first, so types can be priorities, 1 the
 //! most urgent.
 //!
-//! Starter in the book, chapter "Message queues", section "Exercises". Check
-//! your solution with `cargo test --example msg_priority`; run it with `cargo
-//! run --example msg_priority`.
+//! In classroom mode, `cargo xtask exercise start msg_priority` copies this
+//! file with `todo!()` where your code goes, and `cargo xtask exercise check
+//! msg_priority` tests your copy. The task and its hints are in the chapter
+//! "Message queues", section "Exercises".
 
 // ANCHOR: solution
 // ANCHOR: setup
@@ -20,6 +21,7 @@ pub fn drain_by_priority(
     max_len: usize,
 ) -> Result<Vec<Message>> {
     // ANCHOR_END: setup
+    // ANCHOR: todo receive the lowest type first until the queue is empty
     let mut messages = Vec::new();
     loop {
         match queue.try_receive(Select::LowestUpTo(i64::MAX), max_len) {
@@ -30,6 +32,7 @@ pub fn drain_by_priority(
             Err(err) => return Err(err),
         }
     }
+    // ANCHOR_END: todo
 }
 // ANCHOR_END: solution
 

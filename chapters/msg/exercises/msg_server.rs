@@ -3,9 +3,10 @@
 //! own type, the classic use of message types (APUE and Stevens use the
 //! client's pid).
 //!
-//! Starter in the book, chapter "Message queues", section "Exercises". Check
-//! your solution with `cargo test --example msg_server`; run it with `cargo run
-//! --example msg_server`.
+//! In classroom mode, `cargo xtask exercise start msg_server` copies this file
+//! with `todo!()` where your code goes, and `cargo xtask exercise check
+//! msg_server` tests your copy. The task and its hints are in the chapter
+//! "Message queues", section "Exercises".
 
 // ANCHOR: solution
 // ANCHOR: setup
@@ -25,6 +26,7 @@ pub fn call(
     request: &[u8],
 ) -> Result<Vec<u8>> {
     // ANCHOR_END: setup
+    // ANCHOR: todo send the request with the client's type, receive its reply
     if client <= REQUEST {
         return Err(Error::invalid(
             "msgsnd",
@@ -37,11 +39,15 @@ pub fn call(
     message.extend_from_slice(request);
     queue.send(REQUEST, &message)?;
     Ok(queue.receive(Select::Type(client), 8192)?.data)
+    // ANCHOR_END: todo
 }
 
+// ANCHOR: serve
 /// Answers `count` requests, each with its text in upper case, sent back with
 /// the type the request names.
 pub fn serve(queue: &MessageQueue, count: usize) -> Result<()> {
+    // ANCHOR_END: serve
+    // ANCHOR: todo receive each request, answer with the type it names
     for _ in 0..count {
         let request = queue.receive(Select::Type(REQUEST), 8192)?.data;
         let (client, text) = request.split_at_checked(8).ok_or_else(|| {
@@ -51,6 +57,7 @@ pub fn serve(queue: &MessageQueue, count: usize) -> Result<()> {
         queue.send(client, &text.to_ascii_uppercase())?;
     }
     Ok(())
+    // ANCHOR_END: todo
 }
 // ANCHOR_END: solution
 

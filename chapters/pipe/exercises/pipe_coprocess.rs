@@ -2,9 +2,10 @@
 //! conversation with a child needs two: one to the child's stdin, one from its
 //! stdout.
 //!
-//! Starter in the book, chapter "Pipes", section "Exercises". Check your
-//! solution with `cargo test --example pipe_coprocess`; run it with `cargo run
-//! --example pipe_coprocess`.
+//! In classroom mode, `cargo xtask exercise start pipe_coprocess` copies this
+//! file with `todo!()` where your code goes, and `cargo xtask exercise check
+//! pipe_coprocess` tests your copy. The task and its hints are in the chapter
+//! "Pipes", section "Exercises".
 
 // ANCHOR: solution
 // ANCHOR: setup
@@ -23,6 +24,7 @@ pub fn converse(
     questions: &[&str],
 ) -> Result<Vec<String>> {
     // ANCHOR_END: setup
+    // ANCHOR: todo two pipes, one child; a line out, a line back per question
     let down = Pipe::new()?; // parent -> child's stdin
     let up = Pipe::new()?; // child's stdout -> parent
     let child = command
@@ -35,25 +37,32 @@ pub fn converse(
     let mut to_child = down.writer;
     let mut from_child = BufReader::new(up.reader);
     let mut answers = Vec::with_capacity(questions.len());
-    for question in questions {
-        writeln!(to_child, "{question}").context("write", "coprocess")?;
-        let mut answer = String::new();
-        if from_child
-            .read_line(&mut answer)
-            .context("read", "coprocess")?
-            == 0
-        {
-            return Err(Error::unexpected(
-                "read",
-                "coprocess",
-                "it closed its output",
-            ));
+    let mut talk = || -> Result<()> {
+        for question in questions {
+            writeln!(to_child, "{question}").context("write", "coprocess")?;
+            let mut answer = String::new();
+            let read = from_child
+                .read_line(&mut answer)
+                .context("read", "coprocess")?;
+            if read == 0 {
+                return Err(Error::unexpected(
+                    "read",
+                    "coprocess",
+                    "it closed its output",
+                ));
+            }
+            answers.push(answer.trim_end_matches('\n').to_string());
         }
-        answers.push(answer.trim_end_matches('\n').to_string());
-    }
-    drop(to_child); // end-of-file for the child
-    wait_success(child, "coprocess")?;
+        Ok(())
+    };
+    let talked = talk();
+    // End-of-file for the child, then wait for it whatever happened: a child
+    // never waited for stays a zombie.
+    drop(to_child);
+    let waited = wait_success(child, "coprocess");
+    talked.and(waited)?;
     Ok(answers)
+    // ANCHOR_END: todo
 }
 // ANCHOR_END: solution
 

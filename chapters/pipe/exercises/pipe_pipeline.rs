@@ -1,9 +1,10 @@
 //! Exercise (pipes): connect two commands the way the shell runs `producer |
 //! consumer`.
 //!
-//! Starter in the book, chapter "Pipes", section "Exercises". Check your
-//! solution with `cargo test --example pipe_pipeline`; run it with `cargo run
-//! --example pipe_pipeline`.
+//! In classroom mode, `cargo xtask exercise start pipe_pipeline` copies this
+//! file with `todo!()` where your code goes, and `cargo xtask exercise check
+//! pipe_pipeline` tests your copy. The task and its hints are in the chapter
+//! "Pipes", section "Exercises".
 
 // ANCHOR: solution
 // ANCHOR: setup
@@ -21,6 +22,7 @@ pub fn pipeline(
     mut consumer: Command,
 ) -> Result<String> {
     // ANCHOR_END: setup
+    // ANCHOR: todo one pipe, two children, then the consumer's output
     let Pipe { reader, writer } = Pipe::new()?;
     let first = producer
         .stdout(writer)
@@ -37,14 +39,18 @@ pub fn pipeline(
     drop(consumer);
 
     let mut output = String::new();
-    if let Some(mut stdout) = second.stdout.take() {
-        stdout
-            .read_to_string(&mut output)
-            .context("read", "consumer")?;
-    }
-    wait_success(first, "producer")?;
-    wait_success(second, "consumer")?;
+    let read = match second.stdout.take() {
+        Some(mut stdout) => stdout.read_to_string(&mut output).map(drop),
+        None => Ok(()),
+    };
+    // Wait for both whatever happened: a child never waited for stays a zombie.
+    let producer = wait_success(first, "producer");
+    let consumer = wait_success(second, "consumer");
+    read.context("read", "consumer")?;
+    producer?;
+    consumer?;
     Ok(output)
+    // ANCHOR_END: todo
 }
 // ANCHOR_END: solution
 

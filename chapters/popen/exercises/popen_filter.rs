@@ -2,9 +2,10 @@
 //! to a command or read from it, not both. Feed a command its input and collect
 //! its output, for inputs far larger than a pipe holds.
 //!
-//! Starter in the book, chapter "popen and pclose", section "Exercises". Check
-//! your solution with `cargo test --example popen_filter`; run it with `cargo
-//! run --example popen_filter`.
+//! In classroom mode, `cargo xtask exercise start popen_filter` copies this
+//! file with `todo!()` where your code goes, and `cargo xtask exercise check
+//! popen_filter` tests your copy. The task and its hints are in the chapter
+//! "popen and pclose", section "Exercises".
 
 // ANCHOR: solution
 // ANCHOR: setup
@@ -19,6 +20,7 @@ use harness::cli::wait_success;
 /// output. Fails if the command cannot start or does not exit successfully.
 pub fn filter(command: &mut Command, input: &[u8]) -> Result<Vec<u8>> {
     // ANCHOR_END: setup
+    // ANCHOR: todo two pipes, and a way to write and read at the same time
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -61,6 +63,7 @@ pub fn filter(command: &mut Command, input: &[u8]) -> Result<Vec<u8>> {
     })?;
     wait_success(child, "filter")?;
     Ok(output)
+    // ANCHOR_END: todo
 }
 // ANCHOR_END: solution
 

@@ -2,9 +2,10 @@
 //! from input (popen takes nothing else), each piece of input has to reach the
 //! command as one argument, whatever characters it holds.
 //!
-//! Starter in the book, chapter "popen and pclose", section "Exercises". Check
-//! your solution with `cargo test --example popen_quote`; run it with `cargo
-//! run --example popen_quote`.
+//! In classroom mode, `cargo xtask exercise start popen_quote` copies this file
+//! with `todo!()` where your code goes, and `cargo xtask exercise check
+//! popen_quote` tests your copy. The task and its hints are in the chapter
+//! "popen and pclose", section "Exercises".
 
 // ANCHOR: solution
 // ANCHOR: setup
@@ -12,10 +13,12 @@
 /// as one argument, byte for byte, with nothing expanded.
 pub fn quote(arg: &str) -> String {
     // ANCHOR_END: setup
+    // ANCHOR: todo one shell word that means exactly `arg`
     // Inside single quotes the shell treats every character literally, except
     // the single quote itself, which cannot appear there at all: close the
     // quotes, add an escaped quote, and open them again.
     format!("'{}'", arg.replace('\'', r"'\''"))
+    // ANCHOR_END: todo
 }
 // ANCHOR_END: solution
 

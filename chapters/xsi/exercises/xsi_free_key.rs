@@ -2,9 +2,10 @@
 //! program finds out. Create an object with a key derived from a path, moving
 //! on to the next project id while the key is taken.
 //!
-//! Starter in the book, chapter "XSI IPC", section "Exercises". Check your
-//! solution with `cargo test --example xsi_free_key`; run it with `cargo run
-//! --example xsi_free_key`.
+//! In classroom mode, `cargo xtask exercise start xsi_free_key` copies this
+//! file with `todo!()` where your code goes, and `cargo xtask exercise check
+//! xsi_free_key` tests your copy. The task and its hints are in the chapter
+//! "XSI IPC", section "Exercises".
 
 // ANCHOR: solution
 // ANCHOR: setup
@@ -19,6 +20,7 @@ use nix::errno::Errno;
 /// Returns the object (removed on drop) and the id used.
 pub fn create_with_free_key(kind: Kind, path: &Path) -> Result<(Object, i32)> {
     // ANCHOR_END: setup
+    // ANCHOR: todo the smallest id whose key no object holds yet
     for id in 1..=255 {
         let key = Key::ftok(path, id)?;
         match Object::open(kind, key, Options::new().exclusive(true)) {
@@ -33,6 +35,7 @@ pub fn create_with_free_key(kind: Kind, path: &Path) -> Result<(Object, i32)> {
         path.display().to_string(),
         "all 255 project ids are taken",
     ))
+    // ANCHOR_END: todo
 }
 // ANCHOR_END: solution
 

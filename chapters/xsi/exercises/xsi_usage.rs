@@ -2,9 +2,10 @@
 //! administrator wants to see it before cleaning up: for each owner, how many
 //! queues, semaphore sets and segments.
 //!
-//! Starter in the book, chapter "XSI IPC", section "Exercises". Check your
-//! solution with `cargo test --example xsi_usage`; run it with `cargo run
-//! --example xsi_usage`.
+//! In classroom mode, `cargo xtask exercise start xsi_usage` copies this file
+//! with `todo!()` where your code goes, and `cargo xtask exercise check
+//! xsi_usage` tests your copy. The task and its hints are in the chapter "XSI
+//! IPC", section "Exercises".
 
 // ANCHOR: solution
 // ANCHOR: setup
@@ -16,6 +17,7 @@ use apue_ipc::xsi::{Entry, Kind};
 /// queues, semaphore sets and shared memory segments, in that order.
 pub fn usage_by_owner(entries: &[Entry]) -> BTreeMap<u32, [usize; 3]> {
     // ANCHOR_END: setup
+    // ANCHOR: todo one count per owner and kind
     let mut usage: BTreeMap<u32, [usize; 3]> = BTreeMap::new();
     for entry in entries {
         let column = match entry.id.kind() {
@@ -26,6 +28,7 @@ pub fn usage_by_owner(entries: &[Entry]) -> BTreeMap<u32, [usize; 3]> {
         usage.entry(entry.uid).or_default()[column] += 1;
     }
     usage
+    // ANCHOR_END: todo
 }
 // ANCHOR_END: solution
 

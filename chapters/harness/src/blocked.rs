@@ -70,6 +70,7 @@ pub fn syscall_name(number: libc::c_long) -> String {
         (libc::SYS_sendto, "sendto"),
         (libc::SYS_sendmsg, "sendmsg"),
         (libc::SYS_accept4, "accept4"),
+        (libc::SYS_poll, "poll"),
         (libc::SYS_ppoll, "ppoll"),
         (libc::SYS_pselect6, "pselect6"),
         (libc::SYS_mq_timedreceive, "mq_timedreceive"),

@@ -407,6 +407,51 @@ fn check_status(status: ExitStatus, role: &str) -> Result<(), Error> {
     ))
 }
 
+/// For a demonstration or an exercise (a program under `examples/` or
+/// `exercises/`, run with `cargo run --example NAME`), which takes no
+/// arguments: any argument ends the process with a usage error (exit code 2),
+/// as it would a chapter program, instead of being ignored.
+///
+/// Call it first in `main`; `tests/layout.rs` checks that every demonstration
+/// does (or calls [`demonstration_role`]).
+pub fn takes_no_arguments() {
+    if let Some(arg) = std::env::args_os().nth(1) {
+        refuse_demonstration_argument(&arg);
+    }
+}
+
+/// For a demonstration that runs itself again as its own child (see
+/// [`child_command`]): `None` when it was started without arguments, as a
+/// reader starts it; the arguments after `child` when it runs as its own
+/// child. Anything else ends the process with a usage error (exit code 2).
+pub fn demonstration_role() -> Option<Vec<String>> {
+    let mut args = std::env::args_os().skip(1);
+    let first = args.next()?;
+    if first != "child" {
+        refuse_demonstration_argument(&first);
+    }
+    let rest: Result<Vec<String>, OsString> =
+        args.map(OsString::into_string).collect();
+    match rest {
+        Ok(rest) => Some(rest),
+        Err(arg) => refuse_demonstration_argument(&arg),
+    }
+}
+
+fn refuse_demonstration_argument(arg: &OsStr) -> ! {
+    let exe = std::env::args_os().next().map(PathBuf::from);
+    let name = exe
+        .as_deref()
+        .and_then(|exe| exe.file_name())
+        .map_or("demonstration".into(), |name| name.to_string_lossy());
+    eprintln!(
+        "{name}: unexpected argument '{}'\nThis demonstration takes no \
+         arguments: cargo run --example {name}",
+        shown(arg)
+    );
+    std::process::exit(2);
+}
+
 /// A child process that a thread waits for, so that a call which waits for
 /// the child to do its part (a blocking `open` of a FIFO, which returns once
 /// the child opens the other end) cannot wait forever if the child ends

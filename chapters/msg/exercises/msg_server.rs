@@ -60,6 +60,7 @@ use apue_ipc::xsi::Id;
 use apue_ipc::Context;
 
 fn main() -> Result<()> {
+    harness::cli::takes_no_arguments();
     let queue = MessageQueue::new()?;
     demo(&queue, &mut std::io::stdout())
 }

@@ -147,7 +147,7 @@ fn create(path: &Path) -> Result<Fifo> {
         Err(err)
             if err.errno() == Some(Errno::EEXIST) && fifo::is_fifo(path)? =>
         {
-            // A non-blocking open for writing fails with ENXIO iff nobody reads.
+            // A non-blocking open for writing: ENXIO if nobody reads it.
             match fifo::open_writer(path, Open::NonBlocking) {
                 Err(stale) if stale.errno() == Some(Errno::ENXIO) => {
                     std::fs::remove_file(path)

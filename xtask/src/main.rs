@@ -6,6 +6,9 @@
 //!   or error from mdBook, on a directive left unexpanded, on a broken internal link,
 //!   anchor or image, or on any page where mdBook's own expansion of `{{#include}}`
 //!   differs from the one the tests compile (`mdbook_links.rs`).
+//! - `cargo xtask stress [OPTIONS]`: run every chapter program hundreds of times, in
+//!   sequence, at once and killed at random moments, and check its output and what it
+//!   leaves behind against the snapshots and the book (`stress.rs`).
 //!
 //! Both use mdBook at the pinned version below. If `mdbook` on the PATH is another version
 //! (or missing), the pinned one is installed once with `cargo install --locked` into
@@ -18,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 mod mdbook_links;
+mod stress;
 
 const MDBOOK_VERSION: &str = "0.5.4";
 
@@ -34,6 +38,9 @@ Commands:
   browser       build and check the book, then load every page in headless
                 Chromium: the page and its table of contents render, and search
                 finds a term (needs `chromium` on the PATH, or $CHROMIUM)
+  stress [OPTS] run every chapter program many times, at once, and killed at
+                random moments; compare every output with its snapshot and what
+                the kills leave with the book (`cargo xtask stress --help`)
   help          print this help
 ";
 
@@ -45,6 +52,13 @@ fn main() -> ExitCode {
         Some("serve") => serve(&args[1..]),
         Some("build") if args.len() == 1 => build(),
         Some("browser") if args.len() == 1 => build().and_then(|()| browser()),
+        Some("stress")
+            if args[1..].iter().any(|a| a == "--help" || a == "-h") =>
+        {
+            print!("{}", stress::HELP);
+            Ok(())
+        }
+        Some("stress") => stress::stress(&args[1..]),
         Some("help" | "--help" | "-h") => {
             print!("{HELP}");
             Ok(())

@@ -46,6 +46,9 @@ harness::chapter_program!(
     bad_arguments: ["/tmp/upper.fifo", "many"],
     bad_inputs: [
         ["{tmp}/upper.fifo"],
+        ["", "1"],
+        ["{huge}", "1"],
+        ["{tmp}/upper.fifo", "{xff}"],
         ["{tmp}/upper.fifo", "-1"],
         ["{tmp}/upper.fifo", "99999999999999999999"],
         ["{tmp}/upper.fifo", ""],
@@ -61,6 +64,9 @@ harness::chapter_program!(
     output_checked_by: super::output,
     bad_arguments: ["/tmp/upper.fifo"],
     bad_inputs: [
+        ["", "hi"],
+        ["{huge}", "hi"],
+        ["{fifo}", "{xff}"],
         ["{missing}", "hi"],
         ["{dir}", "hi"],
         ["{file}", "hi"],

@@ -151,7 +151,7 @@ mod tests {
         let err = Request::parse(b"\xff\tx\n").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "request(\\xFF\\tx): the reply path is not absolute"
+            "request(\\xFF): the reply path is not absolute"
         );
         let err = Request::parse(b"/tmp/r\t\xff\n").unwrap_err();
         assert_eq!(

@@ -424,7 +424,7 @@ pub fn command_line(name: &str, args: &[impl AsRef<OsStr>]) -> String {
 /// | `is_deterministic` | 100 runs, 8 at a time, print the same |
 /// | `answers_help` | `--help` prints a usage line and exits with 0 |
 /// | `rejects_bad_arguments` | an unexpected argument gets a usage error (snapshot `NAME-bad-argument.snap`) |
-/// | `rejects_bad_input` | the bad-input matrix of [`matrix`]: an unknown option, an empty argument, bytes that are not UTF-8, a lone `-`, 100 000 bytes, and the chapter's own `bad_inputs` |
+/// | `rejects_bad_input` | the bad-input matrix of [`matrix`]: unknown options (one not UTF-8, one of 100 000 bytes), and the chapter's own `bad_inputs` |
 /// | `survives_a_failing_stdout` | standard output full, closed, and a pipe nobody reads ([`matrix::assert_stdout_failures`]) |
 /// | `stress` (ignored) | what `cargo xtask stress` runs ([`stress`]) |
 ///
@@ -432,7 +432,9 @@ pub fn command_line(name: &str, args: &[impl AsRef<OsStr>]) -> String {
 ///
 /// # The forms
 ///
-/// `chapter_program!(NAME)` is for a program that runs without arguments.
+/// `chapter_program!(NAME)` is for a program that takes no arguments: it also
+/// gets [`matrix::NO_ARGUMENTS`] (an empty argument, one that is not UTF-8, a
+/// lone `-`, one of 100 000 bytes) as bad input.
 ///
 /// `chapter_program!(NAME, args: [...], filters: EXPR)` runs the program with
 /// those arguments for the snapshot, the determinism check, the standard
@@ -449,11 +451,15 @@ pub fn command_line(name: &str, args: &[impl AsRef<OsStr>]) -> String {
 /// server, with `{tmp}` for its `TMPDIR`): the standard output checks and the
 /// stress's killed runs use them.
 ///
-/// Any form takes a last clause `bad_inputs: [[...], [...]]`: more argument
-/// lists that must be refused (a number out of range, a path that is a
-/// directory, an identifier that does not exist). `{dir}`, `{file}`, `{fifo}`
-/// and `{missing}` in them stand for a directory, a regular file, a FIFO that
-/// nobody opens and a path that names nothing.
+/// The forms with `args` or `output_checked_by` take a clause `bad_inputs:
+/// [[...], [...]]` (last, or before `stdout_args`): the argument lists that
+/// must be refused, at least one of each kind that applies to the program: a
+/// missing value, a number that is not one, negative or out of range, an empty
+/// argument, bytes that are not UTF-8 (`{xff}`), 100 000 bytes (`{huge}`), a
+/// path that does not exist (`{missing}`), is a directory (`{dir}`), a regular
+/// file (`{file}`) or a FIFO nobody opens (`{fifo}`) in place of what it
+/// should be, an identifier or key that does not exist or is not yours.
+/// `{tmp}` stands for the program's `TMPDIR`.
 ///
 /// # What a new program must do to pass
 ///
@@ -477,7 +483,12 @@ pub fn command_line(name: &str, args: &[impl AsRef<OsStr>]) -> String {
 #[macro_export]
 macro_rules! chapter_program {
     ($name:ident) => {
-        $crate::chapter_program!($name, args: [], filters: Vec::new());
+        $crate::chapter_program!(
+            $name,
+            args: [],
+            filters: Vec::new(),
+            bad_inputs: [[""], ["{xff}"], ["-"], ["{huge}"]]
+        );
     };
     ($name:ident, args: [$($arg:expr),*], filters: $filters:expr) => {
         $crate::chapter_program!(

@@ -15,12 +15,17 @@ harness::chapter_program!(ipc_limits, args: [], filters: vec![(
     // A limit somebody tuned on this machine: the book shows Linux's default.
     r"= \d+ \(Linux default: (\d+)\)".to_string(),
     "= $1".to_string(),
-)]);
+)], bad_inputs: [[""], ["{xff}"], ["-"], ["{huge}"]]);
 harness::chapter_program!(ipcrm_mine, args: ["demo"], filters: vec![
     (r"id=\d+".to_string(), "id=[id]".to_string()),
     (r"owner=\d+ \(you\)".to_string(), "owner=[uid] (you)".to_string()),
     (r"creator=\d+ \(you\)".to_string(), "creator=[uid] (you)".to_string()),
 ], bad_inputs: [
+    [""],
+    ["{xff}"],
+    ["-"],
+    ["{huge}"],
+    ["msg={huge}"],
     ["--remove", "msg=abc"],
     ["msg=-1"],
     ["queue=1"],

@@ -8,7 +8,7 @@
 //! - the exit code is 2 for a usage error, and then standard error holds the
 //!   line `NAME: ...` and the line `Try 'NAME --help' for more information.`;
 //!   or it is 1, and standard error is the one line `NAME: ...`;
-//! - the line is short (at most 200 characters: an argument of 100 000 bytes
+//! - the line is short (at most 300 characters: an argument of 100 000 bytes
 //!   is not echoed back), and nothing says "panicked";
 //! - nothing is printed on standard output for a usage error (a failure, exit
 //!   code 1, may follow a partial report: `ipcrm_mine msg=99` lists what it
@@ -17,11 +17,13 @@
 //!   and the sandbox's fixtures (a directory, a regular file, a FIFO) are as
 //!   they were.
 //!
-//! [`generic_bad_inputs`] are given to every program; a chapter adds its own
+//! [`generic_bad_inputs`] are given to every program, and
+//! [`NO_ARGUMENTS`] to every program that takes none; a chapter adds its own
 //! (a number out of range, a path that is a directory...) through the
 //! `bad_inputs` of [`crate::chapter_program!`], where `{dir}`, `{file}`,
-//! `{fifo}` and `{missing}` stand for the sandbox's fixtures and `{tmp}` for
-//! its `TMPDIR`.
+//! `{fifo}` and `{missing}` stand for the sandbox's fixtures, `{tmp}` for its
+//! `TMPDIR`, `{xff}` for the byte 0xFF (never UTF-8) and `{huge}` for 100 000
+//! bytes.
 //!
 //! [`assert_stdout_failures`] runs the program with its ordinary arguments
 //! and standard output full (`/dev/full`), closed, and a pipe nobody reads.
@@ -39,7 +41,7 @@ use nix::sys::stat::Mode;
 use super::{command_line, Program, Running};
 
 /// The longest error line the contract accepts.
-const LONGEST_LINE: usize = 200;
+const LONGEST_LINE: usize = 300;
 
 /// A fresh place to run a program: an empty working directory, an empty
 /// directory for its `TMPDIR`, and fixtures for bad paths, all removed when
@@ -92,20 +94,23 @@ impl Sandbox {
     }
 
     /// `arg` with `{dir}`, `{file}`, `{fifo}`, `{missing}` and `{tmp}`
-    /// replaced by the sandbox's paths.
+    /// replaced by the sandbox's paths, `{xff}` by the byte 0xFF, and `{huge}`
+    /// by 100 000 `x`.
     pub fn expand(&self, arg: &str) -> OsString {
         let fixtures = self.root.path().join("fixtures");
-        let mut text = arg.to_string();
-        for (name, path) in [
-            ("{dir}", fixtures.join("dir")),
-            ("{file}", fixtures.join("file")),
-            ("{fifo}", fixtures.join("fifo")),
-            ("{missing}", fixtures.join("missing")),
-            ("{tmp}", self.tmpdir()),
+        let mut bytes = arg.as_bytes().to_vec();
+        for (name, value) in [
+            ("{dir}", fixtures.join("dir").into_os_string()),
+            ("{file}", fixtures.join("file").into_os_string()),
+            ("{fifo}", fixtures.join("fifo").into_os_string()),
+            ("{missing}", fixtures.join("missing").into_os_string()),
+            ("{tmp}", self.tmpdir().into_os_string()),
+            ("{xff}", OsStr::from_bytes(b"\xff").to_os_string()),
+            ("{huge}", OsString::from("x".repeat(100_000))),
         ] {
-            text = text.replace(name, &path.to_string_lossy());
+            bytes = replace(&bytes, name.as_bytes(), value.as_bytes());
         }
-        OsString::from(text)
+        OsStr::from_bytes(&bytes).to_os_string()
     }
 
     /// `program`'s command (see [`Program::command`]) run in the sandbox.
@@ -161,23 +166,45 @@ impl Sandbox {
     }
 }
 
-/// The bad input every program gets, whatever it takes: an unknown option,
-/// an empty argument, bytes that are not UTF-8, a lone `-`, and an argument
-/// of 100 000 bytes.
+/// `bytes` with every `from` replaced by `to`.
+fn replace(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        if rest.starts_with(from) {
+            out.extend_from_slice(to);
+            rest = &rest[from.len()..];
+        } else {
+            out.push(rest[0]);
+            rest = &rest[1..];
+        }
+    }
+    out
+}
+
+/// The bad input every program gets, whatever it takes: options no program
+/// has, an ordinary one, one that is not UTF-8, and one of 100 000 bytes
+/// (which the message must not echo whole). Operands cannot be bad for every
+/// program (for one that takes a path, `\xFF` is a fine name): see
+/// [`NO_ARGUMENTS`] and the chapter's own `bad_inputs`.
 pub fn generic_bad_inputs() -> Vec<Vec<OsString>> {
     vec![
         vec!["--frobnicate".into()],
-        vec!["".into()],
-        vec![OsStr::from_bytes(b"\xff\xfe").to_os_string()],
-        vec!["-".into()],
-        vec!["x".repeat(100_000).into()],
+        vec![OsStr::from_bytes(b"--\xff\xfe").to_os_string()],
+        vec![format!("--{}", "x".repeat(100_000)).into()],
     ]
 }
+
+/// The bad input of a program that takes no arguments, beside the generic
+/// ones: an empty argument, one that is not UTF-8, a lone `-`, and one of
+/// 100 000 bytes.
+pub const NO_ARGUMENTS: &[&[&str]] = &[&[""], &["{xff}"], &["-"], &["{huge}"]];
 
 /// Runs `program` with `args` (after [`Sandbox::expand`]) and asserts the
 /// contract of this module; returns the transcript.
 pub fn assert_rejects(program: Program, args: &[OsString]) -> String {
     let sandbox = Sandbox::new();
+    // Placeholders are expanded in the arguments that are text.
     let args: Vec<OsString> = args
         .iter()
         .map(|arg| match arg.to_str() {
@@ -261,7 +288,7 @@ fn transcript(name: &str, args: &[OsString], output: &Output) -> String {
     )
 }
 
-/// Every program of the generic matrix and every case in `extra`.
+/// Every case of the generic matrix and every case in `extra`.
 pub fn assert_bad_input_matrix(program: Program, extra: &[&[&str]]) {
     for args in generic_bad_inputs() {
         assert_rejects(program, &args);

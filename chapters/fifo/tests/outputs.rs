@@ -22,6 +22,7 @@ use apue_ipc::pipe::PipeEnd;
 use harness::blocked::wait_until_child_blocked_in;
 use harness::program;
 use harness::temp;
+use harness::testing::matrix::{assert_stdout_broken, assert_stdout_full};
 use harness::testing::{
     assert_repeatable, transcript_of, Program, Running, Sandbox,
 };
@@ -629,30 +630,16 @@ fn text_that_starts_with_a_dash_is_sent() {
 fn the_client_survives_a_failing_stdout() {
     let dir = temp::dir("fifo_client_stdout").unwrap();
     let (server, well_known) = server_in(dir.path(), 2);
-    let args = [well_known.as_os_str(), OsStr::new("full")];
-    let full = fs::OpenOptions::new()
-        .write(true)
-        .open("/dev/full")
-        .unwrap();
-    let mut command = CLIENT.command();
-    command.args(args).stdout(full).env("TMPDIR", dir.path());
-    let output = Running::spawn(CLIENT.name, command).finish();
-    assert_eq!(output.status.code(), Some(1), "{output:?}");
-    assert_eq!(
-        String::from_utf8_lossy(&output.stderr),
-        "fifo_client: write(stdout): No space left on device (ENOSPC)\n"
-    );
-    let apue_ipc::pipe::Pipe { reader, writer } =
-        apue_ipc::pipe::Pipe::new().unwrap();
-    drop(reader);
-    let mut command = CLIENT.command();
-    command
-        .args([well_known.as_os_str(), OsStr::new("gone")])
-        .stdout(writer)
-        .env("TMPDIR", dir.path());
-    let output = Running::spawn(CLIENT.name, command).finish();
-    assert_eq!(output.status.signal(), Some(libc::SIGPIPE), "{output:?}");
-    assert!(output.stderr.is_empty(), "{output:?}");
+    for (text, check) in [
+        ("full", assert_stdout_full as fn(&'static str, Command)),
+        ("gone", assert_stdout_broken),
+    ] {
+        let mut command = CLIENT.command();
+        command
+            .args([well_known.as_os_str(), OsStr::new(text)])
+            .env("TMPDIR", dir.path());
+        check(CLIENT.name, command);
+    }
     let log = log_of(server);
     assert!(
         log.contains("full -> FULL") && log.contains("gone -> GONE"),

@@ -560,29 +560,9 @@ macro_rules! chapter_program {
         bad_arguments: [$($bad:expr),*],
         bad_inputs: [$([$($input:expr),*]),*]
     ) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            const PROGRAM: $crate::testing::Program =
-                $crate::program!(stringify!($name));
-
-            #[test]
-            #[ignore = "run by cargo xtask stress"]
-            fn stress() {
-                $crate::testing::stress::stress(
-                    PROGRAM,
-                    &$crate::testing::stress::Beside {
-                        program: PROGRAM,
-                        checks: $checks,
-                        alone: None,
-                    },
-                );
-            }
-
-            $crate::chapter_program!(@help_and_bad_arguments [$($bad),*]);
-            $crate::chapter_program!(@bad_input [$([$($input),*]),*]);
-        }
+        $crate::chapter_program!(
+            @beside $name, $checks, [$($bad),*], [$([$($input),*]),*], None, {}
+        );
     };
     (
         $name:ident,
@@ -591,19 +571,34 @@ macro_rules! chapter_program {
         bad_inputs: [$([$($input:expr),*]),*],
         stdout_args: [$($alone:expr),*]
     ) => {
+        $crate::chapter_program!(
+            @beside $name, $checks, [$($bad),*], [$([$($input),*]),*],
+            Some(&[$($alone),*]),
+            {
+                #[test]
+                fn survives_a_failing_stdout() {
+                    $crate::testing::assert_stdout_failures(
+                        PROGRAM,
+                        &[$($alone),*],
+                    );
+                }
+            }
+        );
+    };
+    (
+        @beside $name:ident,
+        $checks:path,
+        [$($bad:expr),*],
+        [$([$($input:expr),*]),*],
+        $alone:expr,
+        { $($more:item)* }
+    ) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
 
             const PROGRAM: $crate::testing::Program =
                 $crate::program!(stringify!($name));
-
-            const ALONE: &[&str] = &[$($alone),*];
-
-            #[test]
-            fn survives_a_failing_stdout() {
-                $crate::testing::assert_stdout_failures(PROGRAM, ALONE);
-            }
 
             #[test]
             #[ignore = "run by cargo xtask stress"]
@@ -613,10 +608,12 @@ macro_rules! chapter_program {
                     &$crate::testing::stress::Beside {
                         program: PROGRAM,
                         checks: $checks,
-                        alone: Some(ALONE),
+                        alone: $alone,
                     },
                 );
             }
+
+            $($more)*
 
             $crate::chapter_program!(@help_and_bad_arguments [$($bad),*]);
             $crate::chapter_program!(@bad_input [$([$($input),*]),*]);

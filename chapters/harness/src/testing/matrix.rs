@@ -315,41 +315,20 @@ pub fn assert_stdout_failures(program: Program, raw: &[&str]) {
     let expand = |sandbox: &Sandbox| -> Vec<OsString> {
         raw.iter().map(|arg| sandbox.expand(arg)).collect()
     };
-    // /dev/full
     let sandbox = Sandbox::new();
-    let args = expand(&sandbox);
-    let full = fs::OpenOptions::new()
-        .write(true)
-        .open("/dev/full")
-        .expect("/dev/full");
     let mut command = sandbox.command(program);
-    command.args(&args).stdout(full);
-    let output = Running::spawn(name, command).finish();
-    assert_eq!(
-        (
-            output.status.code(),
-            String::from_utf8_lossy(&output.stderr)
-        ),
-        (
-            Some(1),
-            format!(
-                "{name}: write(stdout): No space left on device (ENOSPC)\n"
-            )
-            .into()
-        ),
-        "{name} >/dev/full"
-    );
+    command.args(expand(&sandbox));
+    assert_stdout_full(name, command);
     sandbox.assert_nothing_left(name);
 
     // closed: the shell closes it before it runs the program
     let sandbox = Sandbox::new();
-    let args = expand(&sandbox);
     let mut command = Command::new("/bin/sh");
     command
         .arg("-c")
         .arg("exec \"$0\" \"$@\" >&-")
         .arg(program.exe())
-        .args(&args)
+        .args(expand(&sandbox))
         .env("TMPDIR", sandbox.tmpdir())
         .current_dir(sandbox.workdir())
         .stdin(Stdio::null())
@@ -369,14 +348,47 @@ pub fn assert_stdout_failures(program: Program, raw: &[&str]) {
     );
     sandbox.assert_nothing_left(name);
 
-    // a pipe nobody reads
     let sandbox = Sandbox::new();
-    let args = expand(&sandbox);
+    let mut command = sandbox.command(program);
+    command.args(expand(&sandbox));
+    assert_stdout_broken(name, command);
+    sandbox.assert_nothing_left(name);
+}
+
+/// Runs `command` (the program `name`) with its standard output on
+/// `/dev/full`, and asserts that it says `NAME: write(stdout): No space left
+/// on device (ENOSPC)` and exits with 1.
+pub fn assert_stdout_full(name: &'static str, mut command: Command) {
+    let full = fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    command.stdout(full);
+    let output = Running::spawn(name, command).finish();
+    assert_eq!(
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+        (
+            Some(1),
+            format!(
+                "{name}: write(stdout): No space left on device (ENOSPC)\n"
+            )
+            .into()
+        ),
+        "{name} >/dev/full"
+    );
+}
+
+/// Runs `command` (the program `name`) with its standard output a pipe whose
+/// reader is gone, and asserts that it ends killed by `SIGPIPE`, without a
+/// word.
+pub fn assert_stdout_broken(name: &'static str, mut command: Command) {
     let apue_ipc::pipe::Pipe { reader, writer } =
         apue_ipc::pipe::Pipe::new().expect("pipe");
     drop(reader);
-    let mut command = sandbox.command(program);
-    command.args(&args).stdout(writer);
+    command.stdout(writer);
     let output = Running::spawn(name, command).finish();
     assert_eq!(
         (
@@ -387,5 +399,4 @@ pub fn assert_stdout_failures(program: Program, raw: &[&str]) {
         "{name} | (a reader that has gone): {}",
         output.status
     );
-    sandbox.assert_nothing_left(name);
 }

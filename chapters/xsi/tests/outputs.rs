@@ -39,7 +39,8 @@ harness::chapter_program!(ipcrm_mine, args: ["demo"], filters: vec![
 ]);
 
 fn ipcrm_mine(args: &[String]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ipcrm_mine"))
+    // harness::testing::BIN_DIR may point at another build of it.
+    Command::new(harness::program!("ipcrm_mine").exe())
         .args(args)
         .output()
         .expect("ipcrm_mine runs")

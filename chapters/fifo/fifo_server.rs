@@ -76,9 +76,11 @@ fn main() -> ExitCode {
 
 // ANCHOR: serve
 fn serve(path: &Path, count: u32) -> Result<(), Failure> {
+    // Removed if the server is interrupted or killed (see harness::cleanup):
+    // registered before it exists, so no moment escapes.
+    let registered = cleanup::remove_fifo_when_stopped(path);
     let well_known = create(path)?;
-    // Removed if the server is interrupted or killed (see harness::cleanup).
-    let _registered = cleanup::remove_file_when_stopped(path)?;
+    registered.created()?;
     // Neither open waits: a non-blocking open for reading returns at once, and
     // then an open for writing finds a reader (this process) and cannot fail
     // with ENXIO.

@@ -79,7 +79,8 @@ harness::chapter_program!(
         ["--timeout=-1", "{fifo}", "hi"],
         ["--timeout=0", "{fifo}", "hi"],
         ["--timeout=1e9", "{fifo}", "hi"]
-    ]
+    ],
+    kill_args: ["{mute}", "is anyone there?"]
 );
 
 /// Where the book's transcripts say the session ran: the test's temporary directory is

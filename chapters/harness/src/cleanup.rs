@@ -15,13 +15,16 @@
 //! waits for them, no system call of the program is ever interrupted by them
 //! (`EINTR`): the program goes on until the signal thread ends it.
 //!
-//! Registration is cheap and follows the creation it covers: a temporary
-//! directory, whose name is random, is registered just *before* it is created
-//! (so that no moment exists when it exists unregistered); a file at a path
-//! that someone else may also use (a server's well-known FIFO) is registered
-//! just *after* it is created, with its device and inode, and is removed only
-//! if the path still names that file. Dropping the [`Registration`]
-//! unregisters it.
+//! Registration is cheap, and comes *before* the creation it covers, so that
+//! no moment exists when the file exists unregistered: a temporary directory,
+//! whose name is random, is removed if it exists; a FIFO at a path that others
+//! may use too (a server's well-known FIFO) is removed only if it is the one
+//! the program created (its device and inode, which
+//! [`Registration::created`] records), or, when the program died before it
+//! could record them, only if no process has it open for reading (a live
+//! server's FIFO is never touched). A file registered after its creation
+//! ([`remove_file_when_stopped`]) is removed only while the path names it.
+//! Dropping the [`Registration`] unregisters it.
 //!
 //! Man pages: [sigwait(3)](https://man7.org/linux/man-pages/man3/sigwait.3.html),
 //! [pthread_sigmask(3)](https://man7.org/linux/man-pages/man3/pthread_sigmask.3.html),
@@ -55,15 +58,31 @@ enum Action {
     Tree(PathBuf),
     /// A file, only while the path names the same file (device, inode).
     File { path: PathBuf, dev: u64, ino: u64 },
+    /// A FIFO registered before it was created: the one created (device,
+    /// inode) once known; until then, after the program has died, a FIFO
+    /// that no process reads.
+    Fifo {
+        path: PathBuf,
+        made: Option<(u64, u64)>,
+    },
     /// Code to run on a signal (not after a `SIGKILL`: nothing runs then).
     Call(Box<dyn FnOnce() + Send>),
 }
 
 impl Action {
-    fn run(self) {
+    /// Does it: `after_death` in the reaper, once the program has ended.
+    fn run(self, after_death: bool) {
         match self {
             Action::Tree(path) => remove_tree(&path),
-            Action::File { path, dev, ino } => remove_file(&path, dev, ino),
+            Action::File { path, dev, ino }
+            | Action::Fifo {
+                path,
+                made: Some((dev, ino)),
+            } => remove_file(&path, dev, ino),
+            Action::Fifo { path, made: None } if after_death => {
+                remove_stale_fifo(&path)
+            }
+            Action::Fifo { made: None, .. } => {}
             Action::Call(call) => call(),
         }
     }
@@ -72,8 +91,13 @@ impl Action {
     fn line(&self, id: u64) -> Option<Vec<u8>> {
         let mut line = match self {
             Action::Tree(path) => format!("T {id} {}", hex(path)),
-            Action::File { path, dev, ino } => {
-                format!("F {id} {dev} {ino} {}", hex(path))
+            Action::File { path, dev, ino }
+            | Action::Fifo {
+                path,
+                made: Some((dev, ino)),
+            } => format!("F {id} {dev} {ino} {}", hex(path)),
+            Action::Fifo { path, made: None } => {
+                format!("P {id} {}", hex(path))
             }
             Action::Call(_) => return None,
         }
@@ -133,6 +157,27 @@ impl Drop for Registration {
     }
 }
 
+impl Registration {
+    /// Records that the FIFO registered with [`remove_fifo_when_stopped`] now
+    /// exists, and which one it is (device and inode): from now on it is
+    /// removed if the path still names it, whoever reads it.
+    pub fn created(&self) -> Result<()> {
+        let mut registry = lock(self.registry);
+        let Some((_, Action::Fifo { path, made })) =
+            registry.actions.iter_mut().find(|(id, _)| *id == self.id)
+        else {
+            return Ok(());
+        };
+        let metadata = fs::symlink_metadata(&*path)
+            .context("lstat", path.display().to_string())?;
+        *made = Some((metadata.dev(), metadata.ino()));
+        let line =
+            format!("C {} {} {}\n", self.id, metadata.dev(), metadata.ino());
+        tell_reaper(&mut registry, line.as_bytes());
+        Ok(())
+    }
+}
+
 fn lock(registry: &Mutex<Registry>) -> MutexGuard<'_, Registry> {
     registry.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -182,6 +227,19 @@ pub fn remove_file_when_stopped(path: &Path) -> Result<Registration> {
     }))
 }
 
+/// Registers the FIFO at `path`, which the caller is about to create with
+/// mkfifo(3) at a path that others may use too; call
+/// [`Registration::created`] once it exists. If the program is stopped by a
+/// signal or killed, the FIFO is removed if it is the one the program created,
+/// or, if the program died before it said which that is, if no process has it
+/// open for reading: a FIFO that another program reads is never removed.
+pub fn remove_fifo_when_stopped(path: &Path) -> Registration {
+    register(Action::Fifo {
+        path: absolute(path),
+        made: None,
+    })
+}
+
 /// Registers `action`, to run if the program is stopped by `SIGINT`,
 /// `SIGTERM` or `SIGHUP` (a `SIGKILL` runs nothing).
 pub fn on_signal(action: impl FnOnce() + Send + 'static) -> Registration {
@@ -209,6 +267,22 @@ fn remove_tree(path: &Path) {
     }
 }
 
+/// Removes the FIFO at `path` if no process has it open for reading: a
+/// non-blocking open for writing then fails with ENXIO (fifo(7)).
+fn remove_stale_fifo(path: &Path) {
+    use apue_ipc::fifo::{open_writer, Open};
+    let is_fifo = fs::symlink_metadata(path).is_ok_and(|metadata| {
+        std::os::unix::fs::FileTypeExt::is_fifo(&metadata.file_type())
+    });
+    if is_fifo {
+        if let Err(err) = open_writer(path, Open::NonBlocking) {
+            if err.errno() == Some(nix::errno::Errno::ENXIO) {
+                let _ = fs::remove_file(path);
+            }
+        }
+    }
+}
+
 fn remove_file(path: &Path, dev: u64, ino: u64) {
     if let Ok(metadata) = fs::symlink_metadata(path) {
         if metadata.dev() == dev && metadata.ino() == ino {
@@ -227,7 +301,7 @@ fn run_actions_of(registry: &Mutex<Registry>) {
     for _ in 0..2 {
         let actions = std::mem::take(&mut lock(registry).actions);
         for (_, action) in actions.into_iter().rev() {
-            action.run();
+            action.run(false);
         }
     }
 }
@@ -363,7 +437,7 @@ pub(crate) fn serve_if_reaper() -> Option<ExitCode> {
         line.clear();
     }
     for (_, action) in pending.into_iter().rev() {
-        action.run();
+        action.run(true);
     }
     Some(ExitCode::SUCCESS)
 }
@@ -384,6 +458,24 @@ fn apply(line: &[u8], pending: &mut Vec<(u64, Action)>) {
                 (number(1), number(2), number(3), unhex(fields.get(4)))
             {
                 pending.push((id, Action::File { path, dev, ino }));
+            }
+        }
+        Some("P") => {
+            if let (Some(id), Some(path)) = (number(1), unhex(fields.get(2))) {
+                pending.push((id, Action::Fifo { path, made: None }));
+            }
+        }
+        Some("C") => {
+            if let (Some(id), Some(dev), Some(ino)) =
+                (number(1), number(2), number(3))
+            {
+                for (pending, action) in pending.iter_mut() {
+                    if let (true, Action::Fifo { made, .. }) =
+                        (*pending == id, action)
+                    {
+                        *made = Some((dev, ino));
+                    }
+                }
             }
         }
         Some("-") => {
@@ -433,6 +525,49 @@ mod tests {
         apply(b"T 8 zz", &mut pending); // not hex: ignored
         apply(b"F 9 1 2", &mut pending); // no path: ignored
         assert!(pending.is_empty());
+        let fifo = Action::Fifo {
+            path: path.clone(),
+            made: None,
+        };
+        let line = fifo.line(10).unwrap();
+        apply(&line[..line.len() - 1], &mut pending);
+        apply(b"C 10 3 4", &mut pending);
+        assert!(matches!(
+            &pending[..],
+            [(
+                10,
+                Action::Fifo {
+                    made: Some((3, 4)),
+                    ..
+                }
+            )]
+        ));
+    }
+
+    /// A FIFO registered before its creation, when the program died before
+    /// saying which one it created: removed only if nobody reads it.
+    #[test]
+    fn a_fifo_of_unknown_inode_is_removed_only_if_nobody_reads_it() {
+        use apue_ipc::fifo::{Fifo, Open};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.fifo");
+        let fifo = Fifo::create(&path).unwrap().keep();
+        let read =
+            apue_ipc::fifo::open_reader(&fifo, Open::NonBlocking).unwrap();
+        let pending = || Action::Fifo {
+            path: path.clone(),
+            made: None,
+        };
+        pending().run(false); // in the program: never without the inode
+        assert!(path.exists());
+        pending().run(true); // someone reads it: left alone
+        assert!(path.exists());
+        drop(read);
+        pending().run(true); // stale: removed
+        assert!(!path.exists());
+        fs::write(&path, b"data").unwrap(); // not a FIFO: left alone
+        pending().run(true);
+        assert!(path.exists());
     }
 
     #[test]

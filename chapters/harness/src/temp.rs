@@ -40,6 +40,14 @@ impl TempDir {
         &self.path
     }
 
+    /// Leaves the directory in place, and no longer registered for removal:
+    /// the caller now removes it.
+    pub fn keep(mut self) -> PathBuf {
+        let path = std::mem::take(&mut self.path);
+        drop(self); // unregisters; removes nothing, the path is empty
+        path
+    }
+
     /// Removes the directory now, reporting a failure that dropping it would
     /// have ignored.
     pub fn close(self) -> Result<()> {
@@ -59,7 +67,9 @@ impl AsRef<Path> for TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         // A destructor cannot report; `close` does.
-        let _ = fs::remove_dir_all(&self.path);
+        if !self.path.as_os_str().is_empty() {
+            let _ = fs::remove_dir_all(&self.path);
+        }
     }
 }
 
@@ -156,6 +166,10 @@ mod tests {
         let path = second.path().to_path_buf();
         second.close().unwrap();
         assert!(!path.exists());
+
+        let kept = dir("test").unwrap().keep();
+        assert!(kept.is_dir());
+        fs::remove_dir(&kept).unwrap();
     }
 
     #[test]

@@ -449,7 +449,9 @@ pub fn command_line(name: &str, args: &[impl AsRef<OsStr>]) -> String {
 /// given. Add `stdout_args: [...]` (after `bad_inputs`, see below) to give
 /// arguments with which the program runs on its own until it is stopped (a
 /// server, with `{tmp}` for its `TMPDIR`): the standard output checks and the
-/// stress's killed runs use them.
+/// stress's killed runs use them. Or add `kill_args: [...]`, arguments with
+/// which it runs until it is killed without printing (a client waiting for a
+/// server, `{mute}`, that never answers): the stress's killed runs use them.
 ///
 /// The forms with `args` or `output_checked_by` take a clause `bad_inputs:
 /// [[...], [...]]` (last, or before `stdout_args`): the argument lists that
@@ -583,6 +585,19 @@ macro_rules! chapter_program {
                     );
                 }
             }
+        );
+    };
+    (
+        $name:ident,
+        output_checked_by: $checks:path,
+        bad_arguments: [$($bad:expr),*],
+        bad_inputs: [$([$($input:expr),*]),*],
+        kill_args: [$($alone:expr),*]
+    ) => {
+        $crate::chapter_program!(
+            @beside $name, $checks, [$($bad),*], [$([$($input),*]),*],
+            Some(&[$($alone),*]),
+            {}
         );
     };
     (

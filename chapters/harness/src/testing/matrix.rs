@@ -27,6 +27,11 @@
 //!
 //! [`assert_stdout_failures`] runs the program with its ordinary arguments
 //! and standard output full (`/dev/full`), closed, and a pipe nobody reads.
+//!
+//! Files are checked here, case by case. System V and POSIX objects cannot
+//! be told apart from other tests' while the suite runs: CI (`.ci/run`)
+//! checks them around the whole suite, and `cargo xtask stress` around each
+//! program.
 
 use std::ffi::{OsStr, OsString};
 use std::fs;
@@ -48,6 +53,8 @@ const LONGEST_LINE: usize = 300;
 /// the sandbox is dropped.
 pub struct Sandbox {
     root: tempfile::TempDir,
+    /// The read end of `fixtures/mute`, held open for the sandbox's life.
+    _mute: std::io::PipeReader,
 }
 
 impl Default for Sandbox {
@@ -58,8 +65,9 @@ impl Default for Sandbox {
 
 impl Sandbox {
     /// Creates `tmp/`, `work/` and the fixtures `fixtures/dir/`,
-    /// `fixtures/file` (holding `precious`) and `fixtures/fifo` (a FIFO that
-    /// nobody opens).
+    /// `fixtures/file` (holding `precious`), `fixtures/fifo` (a FIFO that
+    /// nobody opens) and `fixtures/mute` (a FIFO that the sandbox reads, and
+    /// never answers: a server that cannot reply).
     pub fn new() -> Sandbox {
         let root = tempfile::Builder::new()
             .prefix("apue-ipc-sandbox.")
@@ -70,12 +78,19 @@ impl Sandbox {
         }
         fs::write(root.path().join("fixtures/file"), b"precious")
             .expect("write");
-        nix::unistd::mkfifo(
-            &root.path().join("fixtures/fifo"),
-            Mode::from_bits_truncate(0o600),
+        for fifo in ["fixtures/fifo", "fixtures/mute"] {
+            nix::unistd::mkfifo(
+                &root.path().join(fifo),
+                Mode::from_bits_truncate(0o600),
+            )
+            .expect("mkfifo");
+        }
+        let mute = apue_ipc::fifo::open_reader(
+            &root.path().join("fixtures/mute"),
+            apue_ipc::fifo::Open::NonBlocking,
         )
-        .expect("mkfifo");
-        Sandbox { root }
+        .expect("open mute");
+        Sandbox { root, _mute: mute }
     }
 
     /// The sandbox's own directory, which holds the others.
@@ -93,9 +108,9 @@ impl Sandbox {
         self.root.path().join("work")
     }
 
-    /// `arg` with `{dir}`, `{file}`, `{fifo}`, `{missing}` and `{tmp}`
-    /// replaced by the sandbox's paths, `{xff}` by the byte 0xFF, and `{huge}`
-    /// by 100 000 `x`.
+    /// `arg` with `{dir}`, `{file}`, `{fifo}`, `{mute}`, `{missing}` and
+    /// `{tmp}` replaced by the sandbox's paths, `{xff}` by the byte 0xFF, and
+    /// `{huge}` by 100 000 `x`.
     pub fn expand(&self, arg: &str) -> OsString {
         let fixtures = self.root.path().join("fixtures");
         let mut bytes = arg.as_bytes().to_vec();
@@ -103,6 +118,7 @@ impl Sandbox {
             ("{dir}", fixtures.join("dir").into_os_string()),
             ("{file}", fixtures.join("file").into_os_string()),
             ("{fifo}", fixtures.join("fifo").into_os_string()),
+            ("{mute}", fixtures.join("mute").into_os_string()),
             ("{missing}", fixtures.join("missing").into_os_string()),
             ("{tmp}", self.tmpdir().into_os_string()),
             ("{xff}", OsStr::from_bytes(b"\xff").to_os_string()),

@@ -151,7 +151,7 @@ impl Stressed for Alone {
 /// its clients): the form `chapter_program!(NAME, output_checked_by: PATH,
 /// ...)`. A run is a call of the test function `checks`, which panics if the
 /// output differs from the snapshots; a killed run kills the program started
-/// with `alone` (its `stdout_args`), if it has any.
+/// with `alone` (its `stdout_args` or `kill_args`), if it has any.
 pub struct Beside {
     /// The program.
     pub program: Program,

@@ -13,7 +13,12 @@
 //!
 //! Because those three signals are blocked in every thread but the one that
 //! waits for them, no system call of the program is ever interrupted by them
-//! (`EINTR`): the program goes on until the signal thread ends it.
+//! (`EINTR`): the program goes on until the signal thread ends it. The thread
+//! and the reaper start at the first registration (at once in the child half
+//! of a program, which must hear of its parent's death): a program that
+//! registers nothing keeps a single thread, and the signals their default
+//! action. A program that forks without `exec` must do so before it
+//! registers anything.
 //!
 //! Registration is cheap, and comes *before* the creation it covers, so that
 //! no moment exists when the file exists unregistered: a temporary directory,
@@ -190,6 +195,10 @@ fn register_in(
     place: &'static Mutex<Registry>,
     action: Action,
 ) -> Registration {
+    if PROGRAM.get().is_some() {
+        // Before the action exists: a signal from now on finds it.
+        start_signal_thread();
+    }
     let mut registry = lock(place);
     let id = registry.next;
     registry.next += 1;
@@ -309,41 +318,57 @@ fn run_actions_of(registry: &Mutex<Registry>) {
 /// The name of the program, for the signal thread's messages.
 static PROGRAM: OnceLock<String> = OnceLock::new();
 
-/// Sets up the cleanup of a program run by [`crate::cli::run`]: blocks
-/// `SIGINT`, `SIGTERM` and `SIGHUP` in this thread (and so in every thread it
-/// starts from now on), starts the thread that waits for them, and lets the
-/// reaper start at the first registration of a path. With `parent`, the
-/// process is the child half of a program: it asks for `SIGHUP` when its
-/// parent dies, and stops at once if `parent` is already gone.
+/// The parent of the child half of a program, for the signal thread.
+static PARENT: OnceLock<Option<Pid>> = OnceLock::new();
+
+/// Sets up the cleanup of a program run by [`crate::cli::run`]: the reaper
+/// and the signal thread start at the first registration, so that a program
+/// that registers nothing keeps a single thread (and may still `fork` without
+/// `exec`, where inheriting memory is the point). With `parent`, the process
+/// is the child half of a program: it asks for `SIGHUP` when its parent dies,
+/// starts the signal thread at once to say so when it comes, and stops at
+/// once if `parent` is already gone.
 pub(crate) fn install(name: &str, parent: Option<Pid>) {
     let _ = PROGRAM.set(name.to_string());
+    let _ = PARENT.set(parent);
     registry().reaper = Reaper::NotStarted;
-    let mut signals = SigSet::empty();
-    for signal in SIGNALS {
-        signals.add(signal);
-    }
-    if signals.thread_block().is_err() {
-        return; // cannot fail with a valid set; without it, no cleanup
-    }
     if let Some(parent) = parent {
+        start_signal_thread();
         let _ = nix::sys::prctl::set_pdeathsig(Signal::SIGHUP);
         // The parent may have died before the call above.
         if getppid() != parent {
             parent_has_ended(parent);
         }
     }
-    let spawned =
-        thread::Builder::new()
-            .name("signals".into())
-            .spawn(move || loop {
-                match signals.wait() {
-                    Ok(signal) => stop(signal, parent),
-                    Err(_) => return,
-                }
-            });
-    if spawned.is_err() {
-        let _ = signals.thread_unblock();
-    }
+}
+
+/// Blocks `SIGINT`, `SIGTERM` and `SIGHUP` in this thread (and so in every
+/// thread it starts from now on), and starts the thread that waits for them;
+/// once.
+fn start_signal_thread() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let parent = PARENT.get().copied().flatten();
+        let mut signals = SigSet::empty();
+        for signal in SIGNALS {
+            signals.add(signal);
+        }
+        if signals.thread_block().is_err() {
+            return; // cannot fail with a valid set; without it, no cleanup
+        }
+        let spawned =
+            thread::Builder::new()
+                .name("signals".into())
+                .spawn(move || loop {
+                    match signals.wait() {
+                        Ok(signal) => stop(signal, parent),
+                        Err(_) => return,
+                    }
+                });
+        if spawned.is_err() {
+            let _ = signals.thread_unblock();
+        }
+    });
 }
 
 /// What the signal thread does with `signal`.

@@ -180,9 +180,22 @@ impl Error {
     }
 }
 
+/// How many characters of an object a message shows: a path of 100 000 bytes
+/// (`ENAMETOOLONG`) is named by its start and its length, not printed whole.
+const SHOWN_CHARS: usize = 160;
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}({}): ", self.0.call, self.0.object)?;
+        match self.0.object.char_indices().nth(SHOWN_CHARS) {
+            None => write!(f, "{}({}): ", self.0.call, self.0.object)?,
+            Some((end, _)) => write!(
+                f,
+                "{}({}... ({} bytes)): ",
+                self.0.call,
+                &self.0.object[..end],
+                self.0.object.len()
+            )?,
+        }
         match &self.0.cause {
             // `Errno`'s Debug form is its symbolic name (`EPIPE`), which is what a reader
             // looks up in the man page's ERRORS section.
@@ -253,6 +266,20 @@ mod tests {
         let err = Error::os("write", "pipe", Errno::EPIPE);
         assert_eq!(err.to_string(), "write(pipe): Broken pipe (EPIPE)");
         assert_eq!(err.errno(), Some(Errno::EPIPE));
+    }
+
+    #[test]
+    fn a_huge_object_is_shown_by_its_start() {
+        let path = "x".repeat(100_000);
+        let err = Error::os("open", path.clone(), Errno::ENAMETOOLONG);
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "open({}... (100000 bytes)): File name too long (ENAMETOOLONG)",
+                &path[..160]
+            )
+        );
+        assert_eq!(err.object(), path); // kept whole for the caller
     }
 
     #[test]

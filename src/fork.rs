@@ -72,7 +72,7 @@ use std::panic::{self, AssertUnwindSafe};
 
 use nix::sys::prctl::set_pdeathsig;
 use nix::sys::signal::{kill, Signal};
-use nix::sys::wait::{waitpid, WaitStatus};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{getpid, getppid, ForkResult, Pid};
 
 use crate::error::{Error, Result};
@@ -270,6 +270,36 @@ impl Child<'_> {
         };
         self.ended = Some(ended);
         Ok(ended)
+    }
+
+    /// Whether the child has ended, without waiting (`waitpid` with
+    /// `WNOHANG`): `None` while it runs. Once it has ended, [`Child::wait`]
+    /// returns the same answer without waiting.
+    pub fn try_wait(&mut self) -> Result<Option<Ended>> {
+        if let Some(ended) = self.ended {
+            return Ok(Some(ended));
+        }
+        let ended = match waitpid(self.pid, Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::StillAlive) => return Ok(None),
+            Ok(WaitStatus::Exited(_, status)) => Ended::Exited(status),
+            Ok(WaitStatus::Signaled(_, signal, _)) => Ended::Killed(signal),
+            Ok(other) => {
+                return Err(Error::unexpected(
+                    "waitpid",
+                    format!("child {}", self.pid),
+                    format!("a status that is not an end: {other:?}"),
+                ))
+            }
+            Err(errno) => {
+                return Err(Error::os(
+                    "waitpid",
+                    format!("child {}", self.pid),
+                    errno,
+                ))
+            }
+        };
+        self.ended = Some(ended);
+        Ok(Some(ended))
     }
 
     /// Waits for the child, and makes anything but an exit with status 0 an

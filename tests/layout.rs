@@ -323,3 +323,31 @@ fn every_snapshot_is_referenced_by_a_test() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// A demonstration or an exercise that ignored its arguments would run on
+/// after a typo (`cargo run --example pipe_eof -- --frob` exited with 0): each
+/// refuses them, calling `harness::cli::takes_no_arguments()` first in `main`,
+/// or `harness::cli::demonstration_role()` if it runs itself as its child, or
+/// `harness::cli::takes_roles(&[...])` if it runs itself in roles of its own.
+#[test]
+fn every_demonstration_refuses_arguments() {
+    let mut problems = Vec::new();
+    for dir in chapter_dirs() {
+        let mut files = Vec::new();
+        rust_files_under(&dir.join("examples"), &mut files);
+        rust_files_under(&dir.join("exercises"), &mut files);
+        for file in files {
+            let text = fs::read_to_string(&file).unwrap();
+            if !text.contains("takes_no_arguments()")
+                && !text.contains("demonstration_role()")
+                && !text.contains("takes_roles(&[")
+            {
+                problems.push(format!(
+                    "{}: call harness::cli::takes_no_arguments() first in main",
+                    file.display()
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -55,11 +55,11 @@ fn example(args: Args) -> Result<(), Failure> {
     usr1.add(Signal::SIGUSR1);
     usr1.thread_block().context("sigprocmask", "SIGUSR1")?;
 
-    let child = fork(|| cli::child_status(NAME, child(&shared, &usr1)))?;
+    let child = fork(|| cli::forked_child(NAME, || child(&shared, &usr1)))?;
 
     shared.write(0, b"hello\0")?; // strcpy(addr, "hello")
     kill(child.pid(), Signal::SIGUSR1).context("kill", "child")?;
-    child.wait_success()?;
+    cli::wait_forked(child, "child")?;
     Ok(())
 }
 

@@ -50,11 +50,11 @@ fn example(args: Args) -> Result<(), Failure> {
 
     // Runs in the child, which then exits. It borrows the mapping, and takes
     // the read end: the parent's copy is closed on the spot.
-    let child = fork(|| cli::child_status(NAME, child(&shared, reader)))?;
+    let child = fork(|| cli::forked_child(NAME, || child(&shared, reader)))?;
 
     shared.write(0, b"hello\0")?; // strcpy(addr, "hello")
     writer.write_all(b"!").context("write", "pipe")?; // now the child reads
-    child.wait_success()?;
+    cli::wait_forked(child, "child")?;
     Ok(())
 }
 

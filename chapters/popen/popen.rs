@@ -7,7 +7,8 @@
 //! (`Popen::close`, C's `pclose`), and prints how the shell ended. It then
 //! reads the file back through a second command, `cat tmp.txt`, opened for
 //! reading. `tmp.txt` lives in a fresh temporary directory that is removed at
-//! the end, never in the working directory.
+//! the end, never in the working directory. A command that fails fails the
+//! program (exit status 1).
 //!
 //! Run it with `cargo run --bin popen`. Expected output:
 //!
@@ -27,14 +28,16 @@ Usage: popen
 
 Feeds \"hello,world\" to the shell command `cat > tmp.txt` through popen, as the
 article does, and prints the status that closing the stream (pclose) returns.
-Then reads tmp.txt back through `cat tmp.txt` and prints it.
+Then reads tmp.txt back through `cat tmp.txt` and prints it. A command that
+fails (any status but 0) fails the program.
 
 tmp.txt is created in a new private directory under $TMPDIR (or /tmp), which
 the program removes before it exits.
 
   -h, --help   print this help and exit
 
-Exit status: 0 on success, 1 if a system call failed, 2 on a usage error.
+Exit status: 0 on success, 1 if a system call or a command failed, 2 on a
+usage error.
 ";
 
 fn main() -> ExitCode {
@@ -55,11 +58,13 @@ fn run(args: Args) -> Result<(), cli::Failure> {
 
     // Closes the pipe (cat reads end-of-file and exits), then waits: C's
     // pclose.
-    match cat.close()? {
+    let status = cat.close()?;
+    match status {
         Status::Exited(code) => println!("status:{code}"),
         Status::Killed(signal) => println!("status:killed by signal {signal}"),
     }
-    // ANCHOR_END: write
+    succeeded(status, "cat > tmp.txt")?; // a failed command fails the demo
+                                         // ANCHOR_END: write
 
     // ANCHOR: read
     let mut cat = Popen::reading_from(
@@ -68,16 +73,19 @@ fn run(args: Args) -> Result<(), cli::Failure> {
     let mut contents = String::new();
     cat.read_to_string(&mut contents)
         .context("read", "cat tmp.txt")?;
-    let status = cat.close()?;
-    if !status.success() {
-        return Err(apue_ipc::Error::unexpected(
-            "pclose",
-            "cat tmp.txt",
-            status.to_string(),
-        )
-        .into());
-    }
+    succeeded(cat.close()?, "cat tmp.txt")?;
     print!("tmp.txt: {contents}");
     // ANCHOR_END: read
     Ok(())
+}
+
+/// An error unless `command` exited with 0, the only status a shell calls
+/// success.
+fn succeeded(status: Status, command: &str) -> apue_ipc::Result<()> {
+    if status.success() {
+        Ok(())
+    } else {
+        let what = status.to_string();
+        Err(apue_ipc::Error::unexpected("pclose", command, what))
+    }
 }

@@ -17,9 +17,10 @@
 //!     child about to exit
 
 use std::process::ExitCode;
+use std::time::Duration;
 
-use apue_ipc::fork::fork;
-use apue_ipc::pshared::{SharedCondvar, SharedMutex};
+use apue_ipc::fork::{fork, Child};
+use apue_ipc::pshared::{SharedCondvar, SharedMutex, SharedMutexGuard};
 use harness::cli::{self, Args, Failure};
 
 const NAME: &str = "pshared";
@@ -57,16 +58,18 @@ fn example(args: Args) -> Result<(), Failure> {
     let stage = SharedMutex::new(STARTED)?; // PTHREAD_PROCESS_SHARED
     let changed = SharedCondvar::new()?; // PTHREAD_PROCESS_SHARED
 
-    let child = fork(|| cli::child_status(NAME, child(&stage, &changed)))?;
+    let mut child =
+        fork(|| cli::forked_child(NAME, || child(&stage, &changed)))?;
 
     // Not a sleep: wait until the child says it is waiting.
-    let mut turn = changed.wait_while(stage.lock()?, |s| *s != CHILD_WAITS)?;
+    let mut turn =
+        wait_for_stage(&changed, stage.lock()?, CHILD_WAITS, &mut child)?;
     println!("parent waiting");
     *turn = PARENT_WAITS;
     changed.notify_all();
     drop(turn); // unlock: the child can take its turn
 
-    child.wait_success()?;
+    cli::wait_forked(child, "child")?;
     changed.destroy()?; // once, by the owner, when no one uses them
     stage.destroy()?;
     Ok(())
@@ -90,3 +93,30 @@ fn child(
     Ok(())
 }
 // ANCHOR_END: child
+
+/// `changed.wait_while(turn, |s| *s != wanted)`, except that it fails instead
+/// of waiting for ever when the child ends first (a child that failed before it
+/// changed the stage, say because its standard output failed). It waits in
+/// slices of 100 ms, and looks at the child between them.
+fn wait_for_stage<'a>(
+    changed: &SharedCondvar,
+    mut turn: SharedMutexGuard<'a, u32>,
+    wanted: u32,
+    child: &mut Child<'_>,
+) -> Result<SharedMutexGuard<'a, u32>, Failure> {
+    loop {
+        let slice = Duration::from_millis(100);
+        let (next, waited) =
+            changed.wait_timeout_while(turn, slice, |s| *s != wanted)?;
+        if !waited.timed_out() {
+            return Ok(next);
+        }
+        turn = next;
+        if let Some(ended) = child.try_wait()? {
+            cli::check_forked(ended, "child")?;
+            return Err(Failure::Runtime(
+                "the child ended before it reached its wait".into(),
+            ));
+        }
+    }
+}

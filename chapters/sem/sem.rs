@@ -96,6 +96,9 @@ fn apply_unless_ended(
         match set.apply_within(ops, Duration::from_millis(100)) {
             Err(err) if err.errno() == Some(Errno::EAGAIN) => {
                 if let Some(status) = child.try_wait()? {
+                    // A child that failed has said why; one whose output
+                    // failed has said so for both (see harness::cli).
+                    cli::check_status(status, "child")?;
                     let ended = format!("the child ended first, with {status}");
                     return Err(Failure::Runtime(ended.into()));
                 }

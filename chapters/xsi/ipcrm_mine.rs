@@ -1,12 +1,15 @@
-//! ipcrm_mine: lists, and on request removes, the System V IPC objects you own.
+//! ipcrm_mine: lists, and on request removes, the System V IPC objects you own
+//! or created.
 //!
 //! Demonstrates the cleanup script of the article done safely: it reads
 //! /proc/sysvipc/{msg,sem,shm} instead of parsing `ipcs`, lists by default (a
-//! dry run), removes only with `--remove`, only objects whose owner is the
-//! calling user (all of them, or those named by `msg=ID`, `sem=ID`, `shm=ID` or
-//! `key=KEY`), checks that an identifier still names the same object just
+//! dry run), removes only with `--remove`, only objects that the calling user
+//! owns or created (all of them, or those named by `msg=ID`, `sem=ID`, `shm=ID`
+//! or `key=KEY`), checks that an identifier still names the same object just
 //! before removing it, reports every removal and failure, and exits with 1 if
-//! anything failed.
+//! anything failed. The creator counts because the kernel lets the creator of
+//! an object remove it after giving it to another user; an object you neither
+//! own nor created is never touched.
 //!
 //! `ipcrm_mine demo` runs it on objects it creates itself (three of yours and
 //! one given to another user), so its output does not depend on what else is on
@@ -17,9 +20,10 @@
 //!
 //!     Created msg id=5, sem id=3, shm id=7, and msg id=6, given to uid 65534.
 //!
-//!     $ ipcrm_mine msg=5 sem=3 shm=7 msg=6
+//!     $ ipcrm_mine
 //!     msg id=5 key=0x00000000 owner=0 (you) mode=600: would remove
 //!     ...
+//!     msg id=6 key=0x00000000 owner=65534 creator=0 (you) mode=600: would remove
 
 use std::process::ExitCode;
 
@@ -33,14 +37,17 @@ Usage: ipcrm_mine [--remove] [SELECTOR...]
        ipcrm_mine demo
 
 Lists the System V IPC objects (message queues, semaphore sets, shared memory
-segments) that you own, and removes them if --remove is given. Objects of other
-users are listed and never touched, even when you are root.
+segments) that you own or created, and removes them if --remove is given. An
+object you created counts as yours even after you gave it to another user, as
+the kernel lets its creator remove it. Objects you neither own nor created are
+listed and never touched, even when you are root.
 
   SELECTOR     msg=ID, sem=ID, shm=ID or key=KEY (decimal or 0x hex): only these
-               objects; without selectors, every object you own
+               objects; without selectors, every object you own or created
   --remove     remove them; without it, nothing is removed (a dry run)
   demo         create four objects, one given to another user, and run the tool
                on them: first as a dry run, then with --remove
+  --           end of the options
   -h, --help   print this help and exit
 
 Exit status: 0 if everything asked for was done; 1 if a removal failed or a
@@ -114,8 +121,14 @@ fn run(plan: &Plan, remove: bool) -> Result<(), Failure> {
         failures += 1;
     }
     if failures > 0 {
-        let message =
-            format!("{failures} of the requested objects could not be removed");
+        let message = if remove {
+            format!("{failures} of the requested objects could not be removed")
+        } else {
+            format!(
+                "{failures} of the requested objects do not exist or are not \
+                 yours"
+            )
+        };
         return Err(Failure::Runtime(message.into()));
     }
     Ok(())
@@ -123,11 +136,20 @@ fn run(plan: &Plan, remove: bool) -> Result<(), Failure> {
 // ANCHOR_END: run
 
 fn describe(entry: &Entry, me: u32) -> String {
-    let you = if entry.uid == me { " (you)" } else { "" };
-    format!(
-        "{} key={} owner={}{you} mode={:o}",
-        entry.id, entry.key, entry.uid, entry.mode
-    )
+    let you = |uid: u32| if uid == me { " (you)" } else { "" };
+    let mut text = format!(
+        "{} key={} owner={}{}",
+        entry.id,
+        entry.key,
+        entry.uid,
+        you(entry.uid)
+    );
+    if entry.cuid != entry.uid {
+        // Given away: the creator can still remove it.
+        text.push_str(&format!(" creator={}{}", entry.cuid, you(entry.cuid)));
+    }
+    text.push_str(&format!(" mode={:o}", entry.mode));
+    text
 }
 
 // ANCHOR: demo
@@ -141,7 +163,7 @@ fn demo(args: Args) -> Result<(), Failure> {
         Object::new(Kind::SharedMemory)?,
     ];
     // The creator of an object may give it to any user, and remove it later all
-    // the same.
+    // the same: the tool counts it as yours.
     let given = Object::new(Kind::MessageQueue)?;
     given.id().set_owner(someone_else, someone_else)?;
     let created: Vec<_> = mine.iter().chain([&given]).map(Object::id).collect();
@@ -164,8 +186,10 @@ fn demo(args: Args) -> Result<(), Failure> {
     println!("\n$ ipcrm_mine --remove");
     run(&plan, true)?;
 
-    given.remove()?; // as its creator
-    println!("\nThe demo removed the object it gave away, as its creator.");
+    // The tool removed all four: nothing is left for the handles to remove.
+    for object in mine.into_iter().chain([given]) {
+        object.keep();
+    }
     Ok(())
 }
 // ANCHOR_END: demo

@@ -6,6 +6,9 @@
 //!   or error from mdBook, on a directive left unexpanded, on a broken internal link,
 //!   anchor or image, or on any page where mdBook's own expansion of `{{#include}}`
 //!   differs from the one the tests compile (`mdbook_links.rs`).
+//! - `cargo xtask stress [OPTIONS]`: run every chapter program hundreds of times, in
+//!   sequence, at once and killed at random moments, and check its output and what it
+//!   leaves behind against the snapshots and the book (`stress.rs`).
 //!
 //! - `cargo xtask exercise ...`: classroom mode, the chapters' exercises as something a
 //!   student can start, check and get hints on (src/exercise/, `cargo xtask exercise
@@ -23,6 +26,7 @@ use std::process::{Command, ExitCode};
 
 mod exercise;
 mod mdbook_links;
+mod stress;
 
 const MDBOOK_VERSION: &str = "0.5.4";
 
@@ -41,6 +45,9 @@ Commands:
                 finds a term (needs `chromium` on the PATH, or $CHROMIUM)
   exercise ...  classroom mode: list, start, check and get hints on the
                 chapters' exercises (`cargo xtask exercise help`)
+  stress [OPTS] run every chapter program many times, at once, and killed at
+                random moments; compare every output with its snapshot and what
+                the kills leave with the book (`cargo xtask stress --help`)
   help          print this help
 ";
 
@@ -53,6 +60,13 @@ fn main() -> ExitCode {
         Some("build") if args.len() == 1 => build(),
         Some("browser") if args.len() == 1 => build().and_then(|()| browser()),
         Some("exercise") => exercise::main(&root(), &args[1..]),
+        Some("stress")
+            if args[1..].iter().any(|a| a == "--help" || a == "-h") =>
+        {
+            print!("{}", stress::HELP);
+            Ok(())
+        }
+        Some("stress") => stress::stress(&args[1..]),
         Some("help" | "--help" | "-h") => {
             print!("{HELP}");
             Ok(())

@@ -12,6 +12,7 @@ use apue_ipc::pipe::PipeEnd;
 use harness::temp;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     let dir = temp::dir("fifo_atomic")?;
     let fifo = Fifo::create(dir.path().join("fifo"))?;
 

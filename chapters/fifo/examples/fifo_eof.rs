@@ -11,6 +11,7 @@ use apue_ipc::pipe::PipeEnd;
 use harness::temp;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     let dir = temp::dir("fifo_eof")?;
     let fifo = Fifo::create(dir.path().join("fifo"))?;
 

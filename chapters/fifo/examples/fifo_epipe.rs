@@ -15,6 +15,7 @@ use nix::errno::Errno;
 use nix::sys::signal::Signal;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     let dir = temp::dir("fifo_epipe")?;
     let fifo = Fifo::create(dir.path().join("fifo"))?;
 

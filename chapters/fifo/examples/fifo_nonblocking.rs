@@ -11,6 +11,7 @@ use harness::temp;
 use nix::errno::Errno;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     let dir = temp::dir("fifo_nonblocking")?;
     let fifo = Fifo::create(dir.path().join("fifo"))?;
 

@@ -19,6 +19,7 @@ use nix::unistd::gettid;
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
 fn main() -> Result<(), Error> {
+    harness::cli::takes_no_arguments();
     let dir = temp::dir("fifo_open_blocks")?;
     let fifo = &Fifo::create(dir.path().join("fifo"))?;
 

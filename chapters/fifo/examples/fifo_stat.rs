@@ -13,6 +13,7 @@ use apue_ipc::pipe::PipeEnd;
 use harness::temp;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     let dir = temp::dir("fifo_stat")?;
 
     // ANCHOR: stat

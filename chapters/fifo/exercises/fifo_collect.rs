@@ -52,6 +52,7 @@ pub fn collect_lines(fifo: &Fifo, count: usize) -> Result<Vec<String>> {
 // ANCHOR_END: solution
 
 fn main() -> Result<()> {
+    harness::cli::takes_no_arguments();
     use std::io::Write;
     let dir = harness::temp::dir("fifo_collect")?;
     let fifo = Fifo::create(dir.path().join("fifo"))?;

@@ -49,6 +49,7 @@ pub fn try_send(path: &Path, message: &[u8]) -> Result<Delivery> {
 // ANCHOR_END: solution
 
 fn main() -> Result<()> {
+    harness::cli::takes_no_arguments();
     let dir = harness::temp::dir("fifo_try_send")?;
     let fifo = fifo::Fifo::create(dir.path().join("fifo"))?;
     println!("nobody listening: {:?}", try_send(fifo.path(), b"hello")?);

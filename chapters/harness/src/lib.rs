@@ -7,29 +7,31 @@
 //!
 //! | module | what it does |
 //! |---|---|
-//! | [`cli`] | `--help`, argument errors, exit codes; a program that runs itself again as its own child |
+//! | [`cli`] | `--help`, argument errors, exit codes, a standard output that fails cleanly; a program that runs itself again as its own child |
+//! | [`cleanup`] | what a program removes however it ends: on `SIGINT`, `SIGTERM` or `SIGHUP`, and after a `SIGKILL` |
 //! | [`blocked`] | waits, with a deadline, until a thread or a child is blocked inside a given system call; a thread to interrupt there |
 //! | [`fifo_request`] | the one-line request format of the FIFO client and server |
-//! | [`temp`] | a private temporary directory for the files a program creates |
 //! | [`uds_request`] | the message types of the Unix domain socket client and server |
-//! | `interrupt` (feature `testing`) | interrupts a thread blocked in a system call with a signal, without `SA_RESTART` |
-//! | `allocations` (feature `testing`) | a global allocator that counts, to prove a hot path allocates nothing |
+//! | [`temp`] | a private temporary directory for the files a program creates |
 //! | [`user`] | not being root where a permission check is the point |
-//! | [`alloc`] | counts the heap allocations of a piece of code, to prove a hot path makes none |
 //! | [`test_child`] | a test's second process: the test binary running one of its tests again, in a role |
 //! | [`fault`] | a deliberate store through a read-only shared memory attachment, which the kernel answers with `SIGSEGV` |
-//! | `testing` (feature `testing`) | the checks every chapter program gets: snapshot, determinism, `--help`, bad arguments |
+//! | `interrupt` (feature `testing`) | interrupts a thread blocked in a system call with a signal, without `SA_RESTART` |
+//! | `allocations` (feature `testing`) | a global allocator that counts, to prove a hot path allocates nothing |
+//! | `testing` (feature `testing`) | the checks every chapter program gets: snapshot, determinism, `--help`, bad input, failing standard output, and `cargo xtask stress` |
 //!
 //! It lives in `chapters/harness/`, beside the chapters that use it.
 
 #[cfg(feature = "testing")]
 pub mod allocations;
 pub mod blocked;
+pub mod cleanup;
 pub mod cli;
 pub mod fault;
 pub mod fifo_request;
 #[cfg(feature = "testing")]
 pub mod interrupt;
+mod stdio;
 pub mod temp;
 pub mod test_child;
 #[cfg(feature = "testing")]

@@ -1,6 +1,9 @@
 //! The checks every chapter program gets, run on the program as a real process:
 //! its output is a snapshot that the book includes verbatim, it is the same on
-//! every run, it answers `--help`, and bad input gets a usage error.
+//! every run, it answers `--help`, bad input of every kind gets one clear line
+//! and a non-zero exit ([`matrix`]), a standard output that fails is handled,
+//! and `cargo xtask stress` can run it hundreds of times and kill it
+//! ([`stress`]).
 //!
 //! A chapter's `tests/outputs.rs` states them with one line per program:
 //!
@@ -24,16 +27,22 @@
 //! `INSTA_UPDATE=always cargo test -p chapter-NAME` (or `cargo insta review`),
 //! read the diff, and commit them: the book shows them as they are.
 
+use std::ffi::OsStr;
 use std::fs;
 use std::io::Read;
 use std::os::fd::AsFd;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStderr, ChildStdout, Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+
+pub mod matrix;
+pub mod stress;
+
+pub use matrix::{assert_rejects, assert_stdout_failures, Sandbox};
 
 /// Regex and replacement pairs applied to a transcript, in order.
 pub type Filters = Vec<(String, String)>;
@@ -66,7 +75,33 @@ macro_rules! program {
     };
 }
 
+/// The environment variable that points the tests at another build of the
+/// programs: `APUE_IPC_BIN_DIR=/path/to/target/debug cargo test` runs this
+/// tree's tests against the programs in that directory (an older commit's,
+/// to see a new test fail before its fix).
+pub const BIN_DIR: &str = "APUE_IPC_BIN_DIR";
+
 impl Program {
+    /// The program's executable: `$APUE_IPC_BIN_DIR/NAME` if that variable is
+    /// set, else the one cargo built.
+    pub fn exe(self) -> PathBuf {
+        match std::env::var_os(BIN_DIR) {
+            Some(dir) => Path::new(&dir).join(self.name),
+            None => PathBuf::from(self.path),
+        }
+    }
+
+    /// A command that runs the program, with standard input closed and its
+    /// standard output and error piped (for [`Running`] to read).
+    pub fn command(self) -> Command {
+        let mut command = Command::new(self.exe());
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command
+    }
+
     /// Runs the program with `args`, with a deadline, and returns its
     /// transcript.
     pub fn transcript(self, args: &[&str]) -> String {
@@ -206,29 +241,30 @@ impl Running {
         args: &[&str],
         dir: Option<&Path>,
     ) -> Running {
-        let mut command = Command::new(program.path);
-        command
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        let mut command = program.command();
+        command.args(args);
         if let Some(dir) = dir {
             command.env("TMPDIR", dir).current_dir(dir);
         }
-        Running::start_command(program.name, command)
+        Running::spawn(program.name, command)
     }
 
-    /// Starts `command`, which may be any program (a test helper run as
-    /// another user, say), with standard input closed and its output read
-    /// with the same deadline; `name` names it in failures.
-    pub fn start_command(name: &'static str, mut command: Command) -> Running {
-        command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+    /// Starts `command` for the program `name`, reading with the deadline
+    /// [`PATIENCE`] those of its standard output and error that it pipes (see
+    /// [`Program::command`]).
+    pub fn spawn(name: &'static str, mut command: Command) -> Running {
+        Running::spawn_within(name, &mut command, PATIENCE)
+    }
+
+    /// [`Running::spawn`] with a deadline of `patience` from now.
+    pub fn spawn_within(
+        name: &'static str,
+        command: &mut Command,
+        patience: Duration,
+    ) -> Running {
+        let mut child = command.spawn().unwrap_or_else(|e| {
+            panic!("cannot start {:?}: {e}", command.get_program())
+        });
         Running {
             name,
             stdout: child.stdout.take(),
@@ -236,7 +272,7 @@ impl Running {
             child: Some(child),
             out: Vec::new(),
             err: Vec::new(),
-            deadline: Instant::now() + PATIENCE,
+            deadline: Instant::now() + patience,
         }
     }
 
@@ -249,6 +285,21 @@ impl Running {
     /// output, or both streams are closed. Past the deadline it panics, naming
     /// the program and what it printed, and dropping `self` kills the child.
     pub fn read_until(&mut self, enough: impl Fn(&[u8]) -> bool) {
+        if let Err(late) = self.try_read_until(enough) {
+            panic!("{late}");
+        }
+    }
+
+    /// What the child wrote so far on its standard output and error.
+    pub fn so_far(&self) -> (&[u8], &[u8]) {
+        (&self.out, &self.err)
+    }
+
+    /// [`Running::read_until`], with the deadline reported as an error.
+    pub fn try_read_until(
+        &mut self,
+        enough: impl Fn(&[u8]) -> bool,
+    ) -> Result<(), String> {
         while !enough(&self.out)
             && (self.stdout.is_some() || self.stderr.is_some())
         {
@@ -265,14 +316,16 @@ impl Running {
                     fds.push(PollFd::new(stderr.as_fd(), PollFlags::POLLIN));
                 }
                 let ready = poll(&mut fds, timeout).expect("poll");
-                assert!(
-                    ready > 0,
-                    "{} still running after {PATIENCE:?}; stdout so far:\n{}\
-                     stderr so far:\n{}",
-                    self.name,
-                    String::from_utf8_lossy(&self.out),
-                    String::from_utf8_lossy(&self.err)
-                );
+                if ready == 0 {
+                    return Err(format!(
+                        "{} (or a process that shares its output) still \
+                         running at the deadline; stdout so far:\n{}\
+                         stderr so far:\n{}",
+                        self.name,
+                        String::from_utf8_lossy(&self.out),
+                        String::from_utf8_lossy(&self.err)
+                    ));
+                }
                 let is_ready = |fd: Option<&PollFd>| {
                     fd.is_some_and(|fd| fd.any() == Some(true))
                 };
@@ -288,19 +341,28 @@ impl Running {
                 read_some(&mut self.stderr, &mut self.err);
             }
         }
+        Ok(())
     }
 
     /// Reads both streams to end-of-file, then collects the exit status.
-    pub fn finish(mut self) -> Output {
-        self.read_until(|_| false);
+    pub fn finish(self) -> Output {
+        self.try_finish().unwrap_or_else(|late| panic!("{late}"))
+    }
+
+    /// [`Running::finish`], with the deadline reported as an error (and the
+    /// child killed, by its pid, when `self` is dropped).
+    pub fn try_finish(mut self) -> Result<Output, String> {
+        self.try_read_until(|_| false)?;
         let mut child = self.child.take().expect("finished once");
         // Both streams are closed: the child is exiting, so this wait is short.
+        // (With neither stream piped, this is the only wait: bounded by the
+        // program, which the tests that do so expect to end at once.)
         let status = child.wait().expect("waitpid");
-        Output {
+        Ok(Output {
             status,
             stdout: std::mem::take(&mut self.out),
             stderr: std::mem::take(&mut self.err),
-        }
+        })
     }
 }
 
@@ -332,45 +394,115 @@ impl Drop for Running {
 /// empty afterwards: a program that creates files creates them in a private
 /// directory of its own and removes it before it exits.
 pub fn assert_leaves_no_file(program: Program, args: &[&str]) {
-    let tmpdir = tempfile::Builder::new().prefix("tmpdir").tempdir().unwrap();
-    let workdir = tempfile::Builder::new()
-        .prefix("workdir")
-        .tempdir()
-        .unwrap();
-    let mut command = Command::new(program.path);
-    command
-        .args(args)
-        .env("TMPDIR", tmpdir.path())
-        .current_dir(workdir.path());
-    let output = command.output().unwrap();
+    let sandbox = Sandbox::new();
+    let mut command = sandbox.command(program);
+    command.args(args);
+    let output = Running::spawn(program.name, command).finish();
     assert!(output.status.success(), "{}: {output:?}", program.name);
-    for dir in [&tmpdir, &workdir] {
-        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
-        assert!(left.is_empty(), "{} left {left:?} behind", program.name);
-    }
+    sandbox.assert_nothing_left(program.name);
 }
 
-/// The checks every chapter program gets: its output is the snapshot
-/// `NAME.snap` that the book includes, 100 runs (8 at a time) print the same,
-/// `--help` prints a usage line and exits with 0, and an unexpected argument
-/// gets a usage error (snapshot `NAME-bad-argument.snap`). Programs with more
-/// to check get more tests beside these.
+/// A transcript's command line for arguments that may be any bytes.
+pub fn command_line(name: &str, args: &[impl AsRef<OsStr>]) -> String {
+    let mut text = format!("$ cargo run --bin {name}");
+    if !args.is_empty() {
+        text.push_str(" --");
+        for arg in args {
+            text.push(' ');
+            text.push_str(&crate::cli::shown(arg));
+        }
+    }
+    text
+}
+
+/// The checks every chapter program gets, each a test of its own in a module
+/// named after the program:
+///
+/// | test | what it checks |
+/// |---|---|
+/// | `output` | the output is the snapshot `NAME.snap` that the book includes |
+/// | `is_deterministic` | 100 runs, 8 at a time, print the same |
+/// | `answers_help` | `--help` prints a usage line and exits with 0 |
+/// | `rejects_bad_arguments` | an unexpected argument gets a usage error (snapshot `NAME-bad-argument.snap`) |
+/// | `rejects_bad_input` | the bad-input matrix of [`matrix`]: unknown options (one not UTF-8, one of 100 000 bytes), and the chapter's own `bad_inputs` |
+/// | `survives_a_failing_stdout` | standard output full, closed, and a pipe nobody reads ([`matrix::assert_stdout_failures`]) |
+/// | `stress` (ignored) | what `cargo xtask stress` runs ([`stress`]) |
+///
+/// Programs with more to check get more tests beside these.
+///
+/// # The forms
+///
+/// `chapter_program!(NAME)` is for a program that takes no arguments: it also
+/// gets [`matrix::NO_ARGUMENTS`] (an empty argument, one that is not UTF-8, a
+/// lone `-`, one of 100 000 bytes) as bad input.
 ///
 /// `chapter_program!(NAME, args: [...], filters: EXPR)` runs the program with
-/// those arguments for the snapshot and the determinism check, and applies the
-/// filters, a [`Filters`], to both.
+/// those arguments for the snapshot, the determinism check, the standard
+/// output checks and the stress, and applies the filters, a [`Filters`], to
+/// what is compared.
 ///
 /// `chapter_program!(NAME, output_checked_by: PATH, bad_arguments: [...])` is
 /// for a program whose output only makes sense beside another's (a server and
 /// its clients): the test function at `PATH` checks the output and its
-/// determinism (the macro refers to it, so it cannot go missing), and the
-/// macro checks `--help` and the bad arguments given.
+/// determinism (the macro refers to it, so it cannot go missing, and the
+/// stress calls it), and the macro checks `--help` and the bad arguments
+/// given. Add `stdout_args: [...]` (after `bad_inputs`, see below) to give
+/// arguments with which the program runs on its own until it is stopped (a
+/// server, with `{tmp}` for its `TMPDIR`): the standard output checks and the
+/// stress's killed runs use them. Or add `kill_args: [...]`, arguments with
+/// which it runs until it is killed without printing (a client waiting for a
+/// server, `{mute}`, that never answers): the stress's killed runs use them.
+///
+/// The forms with `args` or `output_checked_by` take a clause `bad_inputs:
+/// [[...], [...]]` (last, or before `stdout_args`): the argument lists that
+/// must be refused, at least one of each kind that applies to the program: a
+/// missing value, a number that is not one, negative or out of range, an empty
+/// argument, bytes that are not UTF-8 (`{xff}`), 100 000 bytes (`{huge}`), a
+/// path that does not exist (`{missing}`), is a directory (`{dir}`), a regular
+/// file (`{file}`) or a FIFO nobody opens (`{fifo}`) in place of what it
+/// should be, an identifier or key that does not exist or is not yours.
+/// `{tmp}` stands for the program's `TMPDIR`.
+///
+/// # What a new program must do to pass
+///
+/// Run through [`crate::cli::run`] or [`crate::cli::run_parent_and_child`]
+/// (standard output failures, signals and closed descriptors are then handled
+/// for it), and:
+///
+/// - take its options before its operands with [`crate::cli::Args`]
+///   (`take_flag`, `take_value`, then `next_arg`/`next_path`/`next_os`), and
+///   end with `args.finish()?`, so that unknown options and extra arguments
+///   are usage errors;
+/// - read text with `next_arg` (not UTF-8: a usage error) and paths with
+///   `next_path` (any bytes; empty: a usage error);
+/// - parse numbers with a usage error that shows the argument through
+///   [`crate::cli::shown`] (never the whole of a huge argument);
+/// - print nothing on standard output before it has checked its arguments;
+/// - create files only in a [`crate::temp::dir`], or register them with
+///   [`crate::cleanup`], and own every System V object through a type that
+///   removes it when dropped;
+/// - never wait without a bound on another process that may be gone.
 #[macro_export]
 macro_rules! chapter_program {
     ($name:ident) => {
-        $crate::chapter_program!($name, args: [], filters: Vec::new());
+        $crate::chapter_program!(
+            $name,
+            args: [],
+            filters: Vec::new(),
+            bad_inputs: [[""], ["{xff}"], ["-"], ["{huge}"]]
+        );
     };
-    ($name:ident, output_checked_by: $checks:path, bad_arguments: [$($bad:expr),*]) => {
+    ($name:ident, args: [$($arg:expr),*], filters: $filters:expr) => {
+        $crate::chapter_program!(
+            $name, args: [$($arg),*], filters: $filters, bad_inputs: []
+        );
+    };
+    (
+        $name:ident,
+        args: [$($arg:expr),*],
+        filters: $filters:expr,
+        bad_inputs: [$([$($input:expr),*]),*]
+    ) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -378,10 +510,128 @@ macro_rules! chapter_program {
             const PROGRAM: $crate::testing::Program =
                 $crate::program!(stringify!($name));
 
-            #[allow(dead_code)]
-            const OUTPUT_CHECKED_BY: fn() = $checks;
+            const ARGS: &[&str] = &[$($arg),*];
+
+            fn filters() -> $crate::testing::Filters {
+                $filters
+            }
+
+            #[test]
+            fn output() {
+                PROGRAM.snapshot(stringify!($name), ARGS, &filters());
+            }
+
+            #[test]
+            fn is_deterministic() {
+                PROGRAM.assert_deterministic(ARGS, &filters(), 100, 8);
+            }
+
+            #[test]
+            fn survives_a_failing_stdout() {
+                $crate::testing::assert_stdout_failures(PROGRAM, ARGS);
+            }
+
+            #[test]
+            #[ignore = "run by cargo xtask stress"]
+            fn stress() {
+                $crate::testing::stress::stress(
+                    PROGRAM,
+                    &$crate::testing::stress::Alone {
+                        program: PROGRAM,
+                        args: ARGS,
+                        filters: filters(),
+                    },
+                );
+            }
+
+            $crate::chapter_program!(@help_and_bad_arguments ["bogus"]);
+            $crate::chapter_program!(@bad_input [$([$($input),*]),*]);
+        }
+    };
+    ($name:ident, output_checked_by: $checks:path, bad_arguments: [$($bad:expr),*]) => {
+        $crate::chapter_program!(
+            $name,
+            output_checked_by: $checks,
+            bad_arguments: [$($bad),*],
+            bad_inputs: []
+        );
+    };
+    (
+        $name:ident,
+        output_checked_by: $checks:path,
+        bad_arguments: [$($bad:expr),*],
+        bad_inputs: [$([$($input:expr),*]),*]
+    ) => {
+        $crate::chapter_program!(
+            @beside $name, $checks, [$($bad),*], [$([$($input),*]),*], None, {}
+        );
+    };
+    (
+        $name:ident,
+        output_checked_by: $checks:path,
+        bad_arguments: [$($bad:expr),*],
+        bad_inputs: [$([$($input:expr),*]),*],
+        stdout_args: [$($alone:expr),*]
+    ) => {
+        $crate::chapter_program!(
+            @beside $name, $checks, [$($bad),*], [$([$($input),*]),*],
+            Some(&[$($alone),*]),
+            {
+                #[test]
+                fn survives_a_failing_stdout() {
+                    $crate::testing::assert_stdout_failures(
+                        PROGRAM,
+                        &[$($alone),*],
+                    );
+                }
+            }
+        );
+    };
+    (
+        $name:ident,
+        output_checked_by: $checks:path,
+        bad_arguments: [$($bad:expr),*],
+        bad_inputs: [$([$($input:expr),*]),*],
+        kill_args: [$($alone:expr),*]
+    ) => {
+        $crate::chapter_program!(
+            @beside $name, $checks, [$($bad),*], [$([$($input),*]),*],
+            Some(&[$($alone),*]),
+            {}
+        );
+    };
+    (
+        @beside $name:ident,
+        $checks:path,
+        [$($bad:expr),*],
+        [$([$($input:expr),*]),*],
+        $alone:expr,
+        { $($more:item)* }
+    ) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            const PROGRAM: $crate::testing::Program =
+                $crate::program!(stringify!($name));
+
+            #[test]
+            #[ignore = "run by cargo xtask stress"]
+            fn stress() {
+                $crate::testing::stress::stress(
+                    PROGRAM,
+                    &$crate::testing::stress::Beside {
+                        program: PROGRAM,
+                        checks: $checks,
+                        alone: $alone,
+                    },
+                );
+            }
+
+            $($more)*
 
             $crate::chapter_program!(@help_and_bad_arguments [$($bad),*]);
+            $crate::chapter_program!(@bad_input [$([$($input),*]),*]);
         }
     };
     (@help_and_bad_arguments [$($bad:expr),*]) => {
@@ -402,29 +652,13 @@ macro_rules! chapter_program {
             );
         }
     };
-    ($name:ident, args: [$($arg:expr),*], filters: $filters:expr) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            const PROGRAM: $crate::testing::Program =
-                $crate::program!(stringify!($name));
-
-            fn filters() -> $crate::testing::Filters {
-                $filters
-            }
-
-            #[test]
-            fn output() {
-                PROGRAM.snapshot(stringify!($name), &[$($arg),*], &filters());
-            }
-
-            #[test]
-            fn is_deterministic() {
-                PROGRAM.assert_deterministic(&[$($arg),*], &filters(), 100, 8);
-            }
-
-            $crate::chapter_program!(@help_and_bad_arguments ["bogus"]);
+    (@bad_input [$([$($input:expr),*]),*]) => {
+        #[test]
+        fn rejects_bad_input() {
+            $crate::testing::matrix::assert_bad_input_matrix(
+                PROGRAM,
+                &[$(&[$($input),*]),*],
+            );
         }
     };
 }

@@ -27,6 +27,7 @@ fn maps_line(address: usize) -> Result<Option<String>, Error> {
 }
 
 fn main() -> Result<(), Error> {
+    harness::cli::takes_roles(&["exec"]);
     let mut args = std::env::args().skip(1);
     if args.next().as_deref() == Some("exec") {
         // The program again, started with exec: how many shared anonymous

@@ -16,6 +16,7 @@ type Error = Box<dyn std::error::Error>;
 const SIZE: usize = 4096;
 
 fn main() -> Result<(), Error> {
+    harness::cli::takes_roles(&["writer"]);
     let mut args = std::env::args().skip(1);
     if args.next().as_deref() == Some("writer") {
         let path = args.next().ok_or("missing path")?;

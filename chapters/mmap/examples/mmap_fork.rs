@@ -11,6 +11,7 @@ use apue_ipc::fork::{self, fork, Ended};
 use nix::sys::signal::{raise, Signal};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: ends
     // The closure's result is the child's exit status, as main's would be.
     let mut child = fork(|| 3)?;

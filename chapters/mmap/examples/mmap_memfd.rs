@@ -17,6 +17,7 @@ type Error = Box<dyn std::error::Error>;
 const SIZE: usize = 4096;
 
 fn main() -> Result<(), Error> {
+    harness::cli::takes_roles(&["path", "stdin"]);
     let mut args = std::env::args().skip(1);
     match args.next().as_deref() {
         Some("stdin") => return write_through(stdin(), b"inherited"),

@@ -17,6 +17,7 @@ fn first_six(mapping: &Mapping) -> Result<[u8; 6], Error> {
 }
 
 fn main() -> Result<(), Error> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: private
     let shared = Mapping::anonymous(4096)?; // MAP_SHARED | MAP_ANONYMOUS
     let private = Mapping::private_anonymous(4096)?; // MAP_PRIVATE | ...

@@ -9,6 +9,7 @@ use apue_ipc::fork::fork;
 use apue_ipc::mmap::Mapping;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: too_early
     let shared = Mapping::anonymous(1024)?;
     let child = fork(|| -> apue_ipc::Result<()> {

@@ -11,6 +11,7 @@ use std::io::Read;
 use apue_ipc::mmap::Mapping;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: zero
     let first = Mapping::dev_zero(4096)?;
     first.write(0, b"hello")?;

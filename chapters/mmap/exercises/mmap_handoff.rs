@@ -34,6 +34,7 @@ pub fn run_with_memfd(
 // ANCHOR_END: solution
 
 fn main() -> Result<()> {
+    harness::cli::takes_no_arguments();
     // The shell reads the memory as its standard input, then writes into it
     // through /dev/stdin, opened to read and write.
     let mut shell = Command::new("sh");

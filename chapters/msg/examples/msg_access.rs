@@ -12,6 +12,7 @@ use apue_ipc::xsi::{Access, Key, Options};
 use nix::errno::Errno;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     harness::user::drop_root()?; // as root, become nobody: root is never refused
                                  // ANCHOR: open
     let key = Key::unique_to_process(1);

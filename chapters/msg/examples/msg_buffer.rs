@@ -7,6 +7,7 @@
 use apue_ipc::msg::{MessageQueue, Received, Select};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     let queue = MessageQueue::new()?;
     for text in ["first", "second", "third"] {
         queue.send(1, text.as_bytes())?; // copied once, into a per-thread buffer

@@ -9,6 +9,7 @@ use apue_ipc::xsi::Limits;
 use nix::errno::Errno;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: e2big
     let queue = MessageQueue::new()?;
     queue.send(1, b"hello, world")?; // 12 bytes

@@ -10,9 +10,8 @@ use apue_ipc::msg::{MessageQueue, Select};
 use harness::{blocked, cli};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    if args.next().as_deref() == Some("child") {
-        let id = args.next().ok_or("missing queue id")?.parse()?;
+    if let Some(args) = cli::demonstration_role() {
+        let id = args.first().ok_or("missing queue id")?.parse()?;
         return child(id);
     }
     // ANCHOR: parent

@@ -18,6 +18,7 @@ use nix::sys::timer::{Expiration, Timer, TimerSetTimeFlags};
 use nix::time::ClockId;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: handler
     // signal-hook installs its handler with SA_RESTART: after the handler, the
     // kernel restarts the interrupted call, if it is one that can be restarted.

@@ -12,6 +12,7 @@ const UPPERCASE: i64 = 2;
 const REVERSE: i64 = 3;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: except
     // Requests carry their kind as their type; replies are all of type 1.
     let queue = MessageQueue::new()?;

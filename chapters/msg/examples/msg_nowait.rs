@@ -8,6 +8,7 @@ use apue_ipc::msg::{MessageQueue, Select};
 use nix::errno::Errno;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: enomsg
     let queue = MessageQueue::new()?;
     let empty = queue.try_receive(Select::Any, 64).unwrap_err();

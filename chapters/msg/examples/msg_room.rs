@@ -7,6 +7,7 @@ use apue_ipc::msg::{MessageQueue, Select};
 use harness::blocked::Waiter;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: room
     let queue = MessageQueue::new()?;
     let chunk = vec![0u8; 4096];

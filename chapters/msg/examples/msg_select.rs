@@ -7,6 +7,7 @@
 use apue_ipc::msg::{MessageQueue, Select};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: select
     let queue = MessageQueue::new()?;
     for (mtype, text) in [(3, "c1"), (1, "a1"), (2, "b1"), (1, "a2"), (3, "c2")]

@@ -37,6 +37,7 @@ pub fn drain_by_priority(
 // ANCHOR_END: solution
 
 fn main() -> Result<()> {
+    harness::cli::takes_no_arguments();
     let queue = MessageQueue::new()?;
     for (priority, task) in [
         (3, "tidy up"),

@@ -61,14 +61,45 @@ pub fn serve(queue: &MessageQueue, count: usize) -> Result<()> {
 }
 // ANCHOR_END: solution
 
+use std::io::Write;
+
+use apue_ipc::xsi::Id;
+use apue_ipc::Context;
+
 fn main() -> Result<()> {
+    harness::cli::takes_no_arguments();
     let queue = MessageQueue::new()?;
+    demo(&queue, &mut std::io::stdout())
+}
+
+/// Two clients call a server thread over one queue, and the replies are
+/// written to `out`.
+///
+/// If the clients' side fails (an error, or a panic, for instance in a write
+/// to `out`), the server thread is still waiting in `msgrcv` for requests that
+/// will never come, and the scope would wait for it for ever: removing the
+/// queue wakes it with `EIDRM`.
+fn demo(queue: &MessageQueue, out: &mut impl Write) -> Result<()> {
     std::thread::scope(|scope| {
-        let server = scope.spawn(|| serve(&queue, 2));
-        println!("{}", String::from_utf8_lossy(&call(&queue, 2, b"hello")?));
-        println!("{}", String::from_utf8_lossy(&call(&queue, 3, b"world")?));
+        let server = scope.spawn(|| serve(queue, 2));
+        let wake = RemoveOnDrop(queue.id());
+        for (client, text) in [(2, "hello"), (3, "world")] {
+            let reply = call(queue, client, text.as_bytes())?;
+            writeln!(out, "{}", String::from_utf8_lossy(&reply))
+                .context("write", "stdout")?;
+        }
+        std::mem::forget(wake); // all went well: the server ends by itself
         server.join().expect("server thread")
     })
+}
+
+/// Removes the queue `0` when dropped: on an early return or a panic.
+struct RemoveOnDrop(Id);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.remove(); // a destructor cannot report
+    }
 }
 
 #[cfg(test)]
@@ -102,6 +133,54 @@ mod tests {
             server.join().unwrap().unwrap();
         });
         assert_eq!(queue.stat().unwrap().messages, 0);
+    }
+
+    /// Defect 14 of issue 10: when the output fails, the demonstration ends
+    /// (it used to hang, its server thread waiting in `msgrcv` for ever, the
+    /// queue left behind), and removes the queue. `println!` panics on a failed
+    /// write; `panicking` does the same.
+    #[test]
+    fn a_failing_output_ends_the_demo_and_removes_the_queue() {
+        struct Failing {
+            panics: bool,
+        }
+        impl Write for Failing {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                let full = std::io::Error::from_raw_os_error(libc::ENOSPC);
+                if self.panics {
+                    panic!("failed printing to stdout: {full}");
+                }
+                Err(full)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        for panics in [false, true] {
+            let queue = MessageQueue::new().unwrap();
+            let id = queue.id();
+            let (done, finished) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let outcome = std::panic::catch_unwind(|| {
+                    demo(&queue, &mut Failing { panics })
+                });
+                done.send(outcome.map(|r| r.map_err(|e| e.to_string())))
+                    .unwrap();
+            });
+            let outcome = finished
+                .recv_timeout(std::time::Duration::from_secs(60))
+                .expect("the demo ended");
+            if panics {
+                assert!(outcome.is_err(), "{outcome:?}");
+            } else {
+                assert_eq!(
+                    outcome.unwrap(),
+                    Err("write(stdout): No space left on device (ENOSPC)"
+                        .to_string())
+                );
+            }
+            assert!(!id.is_listed().unwrap(), "{id} was left behind");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! are unit tests of `src/msg.rs` and `src/xsi/`.
 
 use std::io;
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -109,8 +110,11 @@ fn access_is_checked_at_open_and_attach_needs_none() {
             "--test-threads=1",
         ])
         .env(KEY_VAR, key.raw().to_string())
-        .env(ID_VAR, queue_id.raw().to_string());
-    let output = Running::start_command("the helper", helper).finish();
+        .env(ID_VAR, queue_id.raw().to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let output = Running::spawn("the helper", helper).finish();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),

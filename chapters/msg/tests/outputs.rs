@@ -3,4 +3,9 @@
 
 use harness::testing::tuned_limit;
 
-harness::chapter_program!(msg, args: [], filters: tuned_limit("max bytes:", "msgmnb", 16384));
+harness::chapter_program!(
+    msg,
+    args: [],
+    filters: tuned_limit("max bytes:", "msgmnb", 16384),
+    bad_inputs: [[""], ["{xff}"], ["-"], ["{huge}"]]
+);

@@ -11,6 +11,7 @@ use std::thread;
 use apue_ipc::pipe::{Pipe, PipeEnd};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: atomic
     const WRITERS: u8 = 4;
     const RECORDS: usize = 256;

@@ -8,6 +8,7 @@ use apue_ipc::pipe::{Pipe, PipeEnd};
 use nix::errno::Errno;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: fill
     let Pipe { reader, writer } = Pipe::new()?;
     writer.set_nonblocking(true)?;

@@ -8,6 +8,7 @@ use std::io::{ErrorKind, Read, Write};
 use apue_ipc::pipe::{Pipe, PipeEnd};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: eof
     let Pipe {
         mut reader,

@@ -14,6 +14,7 @@ use nix::errno::Errno;
 use nix::sys::signal::Signal;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: error
     let Pipe { reader, writer } = Pipe::new()?;
     drop(reader);

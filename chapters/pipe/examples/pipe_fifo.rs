@@ -6,6 +6,7 @@
 use apue_ipc::pipe::{Pipe, PipeEnd};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: both_ends
     let pipe = Pipe::new()?;
     assert!(pipe.reader.is_fifo()? && pipe.writer.is_fifo()?);

@@ -8,6 +8,7 @@
 use std::process::Command;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: subshell
     // `x` is a shell variable, never exported. The subshell on the left of
     // the pipe prints it, its own pid (from /proc/self/stat) and the shell's.

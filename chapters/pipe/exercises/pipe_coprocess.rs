@@ -77,6 +77,7 @@ fn add2() -> Command {
 }
 
 fn main() -> Result<()> {
+    harness::cli::takes_no_arguments();
     let questions = ["1 2", "40 2", "-7 7"];
     let answers = converse(add2(), &questions)?;
     for (question, answer) in questions.iter().zip(answers) {

@@ -55,6 +55,7 @@ pub fn pipeline(
 // ANCHOR_END: solution
 
 fn main() -> Result<()> {
+    harness::cli::takes_no_arguments();
     let mut ls = Command::new("printf");
     ls.arg("apue\nipc\npipe\n");
     let mut wc = Command::new("wc");

@@ -8,6 +8,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: read
     // popen("ls /", "r"), read everything, pclose: one call.
     let output = Command::new("ls").arg("/").output()?;

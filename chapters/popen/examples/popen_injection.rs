@@ -11,6 +11,7 @@ use std::process::Command;
 use apue_ipc::popen::{self, Popen};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: injected
     let name = "world; echo INJECTED"; // as if it came from a form or a file
     let mut greeting = Popen::reading(&format!("echo hello {name}"))?;

@@ -12,6 +12,7 @@ use apue_ipc::popen::{libc_pclose_status, Popen, Status};
 use nix::errno::Errno;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: exited
     let status = Popen::writing("exit 3")?.close()?;
     assert_eq!(status, Status::Exited(3));

@@ -68,6 +68,7 @@ pub fn filter(command: &mut Command, input: &[u8]) -> Result<Vec<u8>> {
 // ANCHOR_END: solution
 
 fn main() -> Result<()> {
+    harness::cli::takes_no_arguments();
     let output =
         filter(Command::new("tr").args(["a-z", "A-Z"]), b"hello,world\n")?;
     print!("tr a-z A-Z: {}", String::from_utf8_lossy(&output));

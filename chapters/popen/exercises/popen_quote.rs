@@ -44,6 +44,7 @@ fn through_the_shell(arg: &str) -> apue_ipc::Result<String> {
 }
 
 fn main() -> apue_ipc::Result<()> {
+    harness::cli::takes_no_arguments();
     let name = "world; echo INJECTED";
     println!("{}", quote(name));
     println!("{}", through_the_shell(name)?);

@@ -20,6 +20,7 @@ fn has_cap_sys_resource() -> Result<bool, Box<dyn std::error::Error>> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: defaults
     let limits = QueueLimits::read()?; // /proc/sys/fs/mqueue/*
     let queue =

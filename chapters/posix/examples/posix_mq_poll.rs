@@ -23,6 +23,7 @@ fn readable(queue: &Queue, pipe: &impl AsFd) -> nix::Result<(bool, bool)> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: poll
     let queue =
         Queue::create(&Name::unique("poll")?, &QueueOptions::default())?;

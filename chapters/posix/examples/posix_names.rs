@@ -13,6 +13,7 @@ use apue_ipc::posix::{
 use apue_ipc::xsi::{Key, Kind, Options};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: name
     let name = Name::unique("names")?; // "/apue-ipc-names-PID-0"
     let memory = SharedMemory::create(&name, 4096)?;

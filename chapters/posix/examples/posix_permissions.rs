@@ -13,6 +13,7 @@ use apue_ipc::xsi::{Key, Options};
 use nix::sys::stat::{fstat, umask, Mode};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: umask
     umask(Mode::from_bits_truncate(0o022)); // the usual umask
     let name = Name::unique("permissions")?;

@@ -8,6 +8,7 @@ use apue_ipc::msg::{MessageQueue, Select};
 use apue_ipc::posix::{Name, Queue, QueueOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     let sent = [("low", 1), ("high", 9), ("mid", 5), ("high again", 9)];
 
     // ANCHOR: posix

@@ -9,6 +9,7 @@ use harness::cli;
 use nix::errno::Errno;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_roles(&["child"]);
     let mut args = std::env::args().skip(1);
     if args.next().as_deref() == Some("child") {
         let name = Name::new(&args.next().ok_or("missing the name")?)?;

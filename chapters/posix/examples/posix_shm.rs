@@ -12,6 +12,7 @@ use apue_ipc::posix::{Access, Name, SharedMemory};
 use nix::errno::Errno;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: size
     let name = Name::unique("shm")?;
     let memory = SharedMemory::create(&name, 4096)?; // shm_open + ftruncate

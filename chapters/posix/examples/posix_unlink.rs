@@ -11,6 +11,7 @@ use apue_ipc::posix::{
 use nix::errno::Errno;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     let options = QueueOptions {
         max_messages: Some(4),
         message_size: Some(64),

@@ -39,6 +39,7 @@ pub fn add(memory: &Name, lock: &Name, times: u32) -> Result<()> {
 // ANCHOR_END: solution
 
 fn main() -> Result<()> {
+    harness::cli::takes_no_arguments();
     let memory = SharedMemory::create(&Name::unique("counter")?, 8)?;
     let lock = Semaphore::create(&Name::unique("counter")?, 1)?;
     std::thread::scope(|scope| {

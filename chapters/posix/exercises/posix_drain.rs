@@ -55,6 +55,7 @@ pub fn work(queue: &Queue, mut stop: &PipeReader) -> Result<Vec<Message>> {
 // ANCHOR_END: solution
 
 fn main() -> Result<()> {
+    harness::cli::takes_no_arguments();
     use apue_ipc::pipe::Pipe;
     use apue_ipc::posix::{Name, QueueOptions};
     let queue =

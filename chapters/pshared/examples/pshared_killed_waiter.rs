@@ -11,6 +11,7 @@ use apue_ipc::Context;
 use nix::sys::signal::{kill, Signal};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: killed
     let waiting = SharedMutex::new(0u32)?;
     let changed = SharedCondvar::new()?;

@@ -15,6 +15,7 @@ use apue_ipc::fork::fork;
 use apue_ipc::pshared::{SharedCondvar, SharedMutex};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: lost
     let go = SharedMutex::new(0u32)?; // 1 once the waiter may go on
     let changed = SharedCondvar::new()?;

@@ -23,6 +23,7 @@ struct Account {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: robust
     let account = SharedMutex::new_robust(Account {
         balance: 100,

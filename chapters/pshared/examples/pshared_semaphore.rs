@@ -63,6 +63,7 @@ impl Semaphore {
 // ANCHOR_END: semaphore
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: program
     let ready = Semaphore::new(0)?; // semget, then SETVAL 0
     let waiting = Semaphore::new(0)?; // instead of the note's sleep(2)

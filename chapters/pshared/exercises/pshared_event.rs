@@ -57,6 +57,7 @@ impl Event {
 /// The note's program with an event: the same three lines, and no way to
 /// hang, whichever process gets there first.
 fn main() -> Result<()> {
+    harness::cli::takes_no_arguments();
     let go = Event::new()?;
     let child = apue_ipc::fork::fork(|| -> Result<()> {
         println!("child wait to exit");

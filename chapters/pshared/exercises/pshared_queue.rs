@@ -103,6 +103,7 @@ fn check(children: u64, records: u64) -> Result<()> {
 }
 
 fn main() -> Result<()> {
+    harness::cli::takes_no_arguments();
     check(4, 100_000)?;
     check(1, 1_000)?; // one producer: also first in, first out
     let queue = BoundedQueue::new()?;

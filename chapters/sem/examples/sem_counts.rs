@@ -12,6 +12,7 @@ use apue_ipc::sem::{Flags, Op, SemaphoreSet};
 use harness::{blocked, cli};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_roles(&["take2", "zero"]);
     let mut args = std::env::args().skip(1);
     if let Some(role) = args.next() {
         let id = args.next().ok_or("missing set id")?.parse()?;

@@ -17,6 +17,7 @@ use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_roles(&["handler", "plain"]);
     let mut args = std::env::args().skip(1);
     if let Some(role) = args.next() {
         let id = args.next().ok_or("missing set id")?.parse()?;

@@ -10,6 +10,7 @@ use apue_ipc::sem::SemaphoreSet;
 use nix::errno::Errno;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: by_value
     let set = SemaphoreSet::new(1)?;
     assert_eq!(set.value(0)?, 0); // Linux starts it at 0 (POSIX: undefined)

@@ -13,6 +13,7 @@ use apue_ipc::sem::{Flags, Op, SemaphoreSet};
 use nix::errno::Errno;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     let set = SemaphoreSet::with_values(&[0])?;
     // ANCHOR: take_give
     set.apply(&[Op::give(0)])?; // sem_op > 0: adds, never waits

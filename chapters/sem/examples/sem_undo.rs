@@ -19,6 +19,7 @@ use harness::{blocked, cli};
 use nix::errno::Errno;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_roles(&["child"]);
     let mut args = std::env::args().skip(1);
     if args.next().as_deref() == Some("child") {
         let id = args.next().ok_or("missing set id")?.parse()?;

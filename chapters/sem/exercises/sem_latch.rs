@@ -61,6 +61,7 @@ impl Latch {
 // ANCHOR_END: solution
 
 fn main() -> Result<()> {
+    harness::cli::takes_no_arguments();
     let latch = Latch::new(3)?;
     std::thread::scope(|scope| -> Result<()> {
         for worker in 0..3 {

@@ -74,6 +74,7 @@ impl Drop for Guard<'_> {
 // ANCHOR_END: solution
 
 fn main() -> Result<()> {
+    harness::cli::takes_no_arguments();
     let lock = Lock::new()?;
     let guard = lock.lock()?;
     println!(

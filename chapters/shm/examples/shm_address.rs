@@ -9,6 +9,7 @@ use apue_ipc::shm::{lower_boundary, SharedMemory};
 use nix::errno::Errno;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: address
     let lba = lower_boundary()?; // SHMLBA: 4096 on x86-64
     let segment = SharedMemory::new(100)?;

@@ -11,6 +11,7 @@ use apue_ipc::shm::SharedMemory;
 use harness::{blocked, cli};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_roles(&["child"]);
     let mut args = std::env::args().skip(1);
     if args.next().as_deref() == Some("child") {
         let id = args.next().ok_or("missing segment id")?.parse()?;

@@ -19,6 +19,7 @@ const EMPTY: u16 = 0;
 const FULL: u16 = 1;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_roles(&["child"]);
     let mut args = std::env::args().skip(1);
     if args.next().as_deref() == Some("child") {
         let segment = args.next().ok_or("missing segment id")?.parse()?;

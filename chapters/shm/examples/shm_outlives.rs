@@ -12,6 +12,7 @@ use apue_ipc::xsi::{Id, Kind, Object};
 use harness::cli;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_roles(&["child"]);
     if std::env::args().nth(1).as_deref() == Some("child") {
         return child();
     }

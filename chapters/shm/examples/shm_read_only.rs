@@ -21,6 +21,7 @@ use nix::errno::Errno;
 use nix::unistd::Uid;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_roles(&["reader", "store"]);
     let mut args = std::env::args().skip(1);
     match args.next().as_deref() {
         Some("reader") => {

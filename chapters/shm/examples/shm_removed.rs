@@ -10,6 +10,7 @@ use apue_ipc::xsi::{Key, Kind, Options};
 use nix::errno::Errno;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: removed
     let key = Key::unique_to_process(2);
     let segment = SharedMemory::open(key, 64, Options::new().exclusive(true))?;

@@ -10,6 +10,7 @@ use apue_ipc::shm::SharedMemory;
 use nix::unistd::{sysconf, SysconfVar};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     let page = sysconf(SysconfVar::PAGE_SIZE)?.ok_or("no page size")? as usize;
     // ANCHOR: size
     let segment = SharedMemory::new(1024)?;

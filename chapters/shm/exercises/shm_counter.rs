@@ -81,6 +81,7 @@ impl Counter {
 // ANCHOR_END: solution
 
 fn main() -> Result<()> {
+    harness::cli::takes_no_arguments();
     let mut counter = Counter::new()?;
     for _ in 0..3 {
         counter.increment()?;

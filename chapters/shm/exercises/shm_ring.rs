@@ -136,6 +136,7 @@ pub fn numbered(n: u64) -> Record {
 }
 
 fn main() -> Result<()> {
+    harness::cli::takes_no_arguments();
     let mut ring = Ring::new(4)?;
     for n in 0..3 {
         ring.push(&numbered(n))?;

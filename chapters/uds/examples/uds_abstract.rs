@@ -18,6 +18,7 @@ fn listed(address: &Address) -> std::io::Result<usize> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: abstract
     // `@apue-ipc-abstract-PID-0`: no path, nothing to create or remove
     let address = Address::unique_abstract("abstract");

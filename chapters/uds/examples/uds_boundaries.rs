@@ -11,6 +11,7 @@ use apue_ipc::uds::{self, Kind, Packet, UnixSocket};
 use nix::errno::Errno;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     let mut buf = [0u8; 64];
 
     // ANCHOR: stream

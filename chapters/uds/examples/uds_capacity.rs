@@ -22,6 +22,7 @@ fn fill(mut send: impl FnMut() -> Result<()>) -> Result<u64> {
 }
 
 fn main() -> std::result::Result<(), Error> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: capacity
     let queue = MessageQueue::new()?;
     queue.set_max_bytes(16384)?; // a new queue's capacity (msgmnb's default)

@@ -14,6 +14,7 @@ use harness::temp;
 use nix::errno::Errno;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: listener
     let dir = temp::dir("uds_named")?;
     let path = dir.path().join("server.sock");

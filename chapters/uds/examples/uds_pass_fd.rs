@@ -14,6 +14,7 @@ use apue_ipc::uds::{self, Kind, UnixSocket};
 use harness::{cli, temp};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_roles(&["child"]);
     if std::env::args().nth(1).as_deref() == Some("child") {
         return child();
     }

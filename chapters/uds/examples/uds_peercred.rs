@@ -13,6 +13,7 @@ use harness::cli;
 use nix::unistd::{getegid, geteuid};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_roles(&["child"]);
     let mut args = std::env::args().skip(1);
     if args.next().as_deref() == Some("child") {
         let name = args.next().ok_or("missing the socket's name")?;

@@ -17,6 +17,7 @@ use harness::blocked;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: poll
     let (mut other_end, mut socket) = MessageSocket::pair()?;
     let Pipe { mut reader, writer } = Pipe::new()?;

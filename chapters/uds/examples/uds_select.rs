@@ -56,6 +56,7 @@ fn through_socket() -> Result<Vec<String>> {
 // ANCHOR_END: both
 
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: same
     let expected = ["3:c1", "2:b1", "1:a1", "1:a2", "3:c2"];
     assert_eq!(through_queue()?, expected);

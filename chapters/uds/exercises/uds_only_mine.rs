@@ -39,6 +39,7 @@ pub fn accept_from(listener: &Listener, uid: u32) -> Result<Accepted> {
 // ANCHOR_END: solution
 
 fn main() -> Result<()> {
+    harness::cli::takes_no_arguments();
     use apue_ipc::uds::{self, Address, Kind};
     let address = Address::unique_abstract("only_mine");
     let listener = Listener::bind(address.clone(), Kind::Stream)?;

@@ -52,6 +52,7 @@ pub fn receive_file(socket: &impl AsFd) -> Result<File> {
 // ANCHOR_END: solution
 
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     use apue_ipc::uds::{self, Kind};
     use std::io::{Read, Seek, Write};
     let (a, b) = uds::pair(Kind::Stream)?;

@@ -11,6 +11,7 @@ use std::process::Command;
 use apue_ipc::xsi::{Kind, Object};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: columns
     let set = Object::new(Kind::SemaphoreSet)?;
     let output = Command::new("ipcs").arg("-s").env("LC_ALL", "C").output()?;

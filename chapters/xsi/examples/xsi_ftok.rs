@@ -13,6 +13,7 @@ use apue_ipc::xsi::Key;
 use harness::temp;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: bits
     let path = "/etc/passwd";
     let file = std::fs::metadata(path)?;

@@ -28,6 +28,7 @@ fn ipcrm(id: &str) -> std::io::Result<Output> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: refuses
     let queue = MessageQueue::new()?;
     let id = queue.id().raw().to_string();

@@ -12,6 +12,7 @@ use apue_ipc::xsi::Limits;
 use nix::unistd::{sysconf, SysconfVar};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: total
     let shmall = Limits::read()?.shmall; // in pages
     let page = sysconf(SysconfVar::PAGE_SIZE)?.ok_or("no page size")?;

@@ -9,6 +9,7 @@ use std::panic;
 use apue_ipc::xsi::{Id, Kind, Object};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // the panic below is on purpose: keep stderr quiet
     panic::set_hook(Box::new(|_| {}));
     // ANCHOR: panic

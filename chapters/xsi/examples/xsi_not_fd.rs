@@ -24,6 +24,7 @@ fn descriptors() -> std::io::Result<Vec<String>> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: not_fd
     let before = descriptors()?;
     let queue = MessageQueue::new()?;

@@ -8,6 +8,7 @@ use apue_ipc::xsi::{Key, Kind, Object, Options};
 use nix::errno::Errno;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: options
     let key = Key::unique_to_process(1); // a key no other process is using
     let kind = Kind::MessageQueue;

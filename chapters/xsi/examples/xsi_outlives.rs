@@ -10,7 +10,7 @@ use apue_ipc::xsi::{Id, Kind, Object};
 use harness::cli;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    if std::env::args().nth(1).as_deref() == Some("child") {
+    if cli::demonstration_role().is_some() {
         return child();
     }
     // ANCHOR: parent

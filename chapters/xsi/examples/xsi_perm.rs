@@ -9,6 +9,7 @@ use apue_ipc::xsi::{Key, Kind, Object};
 use nix::unistd::{getegid, geteuid};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: perm
     let me = (geteuid().as_raw(), getegid().as_raw());
     let queue = Object::new(Kind::MessageQueue)?;

@@ -21,6 +21,7 @@ const STRANGER: u32 = 65534;
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 fn main() -> Result<()> {
+    harness::cli::takes_roles(&["stranger"]);
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let [role, rest @ ..] = &args[..] {
         if role == "stranger" {

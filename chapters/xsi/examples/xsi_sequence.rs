@@ -8,6 +8,7 @@
 use apue_ipc::xsi::{Kind, Object};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    harness::cli::takes_no_arguments();
     // ANCHOR: sequence
     let mut ids = Vec::new();
     for _ in 0..200 {

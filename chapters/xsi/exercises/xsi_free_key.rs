@@ -40,6 +40,7 @@ pub fn create_with_free_key(kind: Kind, path: &Path) -> Result<(Object, i32)> {
 // ANCHOR_END: solution
 
 fn main() -> Result<()> {
+    harness::cli::takes_no_arguments();
     let exe = std::env::current_exe()
         .map_err(|e| Error::from_io("current_exe", "self", e))?;
     let (object, id) = create_with_free_key(Kind::MessageQueue, &exe)?;

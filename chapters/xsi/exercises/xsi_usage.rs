@@ -33,6 +33,7 @@ pub fn usage_by_owner(entries: &[Entry]) -> BTreeMap<u32, [usize; 3]> {
 // ANCHOR_END: solution
 
 fn main() -> apue_ipc::Result<()> {
+    harness::cli::takes_no_arguments();
     let usage = usage_by_owner(&apue_ipc::cleanup::scan()?);
     println!("{:>10} {:>6} {:>6} {:>6}", "uid", "msg", "sem", "shm");
     for (uid, [msg, sem, shm]) in usage {

@@ -27,6 +27,7 @@ use std::process::ExitCode;
 use apue_ipc::msg::Select;
 use apue_ipc::uds::{Address, Kind, Listener, MessageSocket, UnixSocket};
 use apue_ipc::Result;
+use harness::cleanup;
 use harness::cli::{self, Failure};
 use harness::fifo_request;
 use harness::uds_request::{ANSWER, MAX_TEXT, REFUSED, REQUEST};
@@ -68,9 +69,11 @@ fn main() -> ExitCode {
 
 // ANCHOR: serve
 fn serve(path: PathBuf, count: u32) -> Result<(), Failure> {
-    let address = Address::Path(path);
+    let address = Address::Path(path.clone());
     // Anyone may connect: the server decides who it answers, by uid.
     let listener = Listener::bind_with_mode(address, Kind::SeqPacket, 0o666)?;
+    // Removed if the server is interrupted or killed (see harness::cleanup).
+    let _registered = cleanup::remove_file_when_stopped(&path)?;
     println!("server: listening on {}", listener.address());
     let my_uid = nix::unistd::geteuid().as_raw();
 

@@ -17,6 +17,7 @@
 //! | [`user`] | not being root where a permission check is the point |
 //! | [`alloc`] | counts the heap allocations of a piece of code, to prove a hot path makes none |
 //! | [`test_child`] | a test's second process: the test binary running one of its tests again, in a role |
+//! | `one_thread` (feature `testing`) | the test harness of the exercises whose tests fork: each test on the main thread of a process of one thread |
 //! | [`fault`] | a deliberate store through a read-only shared memory attachment, which the kernel answers with `SIGSEGV` |
 //! | `testing` (feature `testing`) | the checks every chapter program gets: snapshot, determinism, `--help`, bad arguments |
 //!
@@ -30,6 +31,8 @@ pub mod fault;
 pub mod fifo_request;
 #[cfg(feature = "testing")]
 pub mod interrupt;
+#[cfg(feature = "testing")]
+pub mod one_thread;
 pub mod temp;
 pub mod test_child;
 #[cfg(feature = "testing")]

@@ -29,25 +29,37 @@ use nix::unistd::Pid;
 
 use super::leaks;
 
-/// The tests of a test binary, by their full names (`tests::name`).
+/// The tests of a test binary, by their full names (`tests::name`), but for
+/// those marked `#[ignore]`: the roles of a test's second process
+/// (`harness::test_child`), which the tests start themselves, are no checks.
 pub fn list_tests(binary: &Path) -> Result<Vec<String>, String> {
-    let output = Command::new(binary)
-        .args(["--list", "--format", "terse"])
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
-    if !output.status.success() {
-        return Err(format!(
-            "{} --list ended with {}",
-            binary.display(),
-            output.status
-        ));
-    }
-    Ok(String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| line.strip_suffix(": test"))
-        .map(str::to_string)
-        .collect())
+    let list = |ignored: bool| -> Result<Vec<String>, String> {
+        let mut command = Command::new(binary);
+        command.args(["--list", "--format", "terse"]);
+        if ignored {
+            command.arg("--ignored");
+        }
+        let output = command
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+        if !output.status.success() {
+            return Err(format!(
+                "{} --list ended with {}",
+                binary.display(),
+                output.status
+            ));
+        }
+        Ok(String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| line.strip_suffix(": test"))
+            .map(str::to_string)
+            .collect())
+    };
+    let ignored = list(true)?;
+    let mut tests = list(false)?;
+    tests.retain(|test| !ignored.contains(test));
+    Ok(tests)
 }
 
 /// How one test ended.
@@ -405,13 +417,16 @@ fn describe_group(pgid: u32) -> Vec<String> {
                 tids
             })
             .unwrap_or_default();
+        // A test binary's main thread is libtest waiting for the test's
+        // thread: always the same, never the point. Alone, it is the test's
+        // (a harness of one thread, for tests that fork).
+        let libtest = tasks.len() > 1;
         for tid in tasks {
-            // The test binary's main thread is libtest waiting for the test's
-            // thread: always the same, never the point.
-            if pid == pgid && tid == pid {
+            if pid == pgid && tid == pid && libtest {
                 continue;
             }
-            // libtest starts the test's thread first; the test starts the others.
+            // libtest starts the test's thread first (or the main thread is
+            // the test's); the test starts the others.
             let who = if pid == pgid && first {
                 first = false;
                 format!("the test's thread ({tid})")

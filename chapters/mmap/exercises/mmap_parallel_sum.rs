@@ -98,7 +98,7 @@ mod tests {
         let expected = u128::from(n) * u128::from(n + 1) / 2;
         for children in [1, 2, 3, 4, 7] {
             let sum = parallel_sum(1..n + 1, children).unwrap();
-            assert_eq!(sum, expected, "with {children} children");
+            assert_eq!(sum, expected, "children: {children}");
         }
     }
 

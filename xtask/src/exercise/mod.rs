@@ -59,7 +59,8 @@ Adding an exercise to a chapter takes two files in chapters/CHAPTER/exercises/
            `// ANCHOR: todo MESSAGE` ... `// ANCHOR_END: todo` (one region per
            function body; the starter has todo!(\"MESSAGE\") there), and its tests
            are the file's last item, `#[cfg(test)] mod tests { ... }`, written as
-           assert_eq!(actual, expected)
+           assert_eq!(actual, expected); tests that fork need `harness = false`
+           and a `main` under cfg(test) that runs them (harness::one_thread)
   NAME.md  between `<!-- ANCHOR: part -->` and `<!-- ANCHOR_END: part -->`:
            task (starting with `### Exercise N: title`), hint-1, hint-2, ...,
            optionally hint-hang (shown when a test hangs), and teacher

@@ -39,10 +39,23 @@
 //! test's output, and its forked children's, goes straight to standard output
 //! and error. A failing test is a panic, caught at the test's boundary; the
 //! next test runs, and the process exits with 101 if any failed.
+//!
+//! Every test is bounded: each runs under an alarm of [`PATIENCE`], and a test
+//! still running then (deadlocked, say, on a condition variable) ends the
+//! process with `SIGALRM`, whose default action is to terminate it, instead of
+//! hanging `cargo test`. The children it forked die with it (they ask for
+//! `SIGKILL` when their parent dies). Classroom mode stops a test long before.
 
 use std::io::Write;
 use std::panic;
 use std::process;
+use std::time::Duration;
+
+use nix::unistd::alarm;
+
+/// How long one test may run before `SIGALRM` ends the process: far longer
+/// than any of these tests takes, short enough to fail instead of hanging.
+pub const PATIENCE: Duration = Duration::from_secs(60);
 
 /// One test: its path and its function.
 #[derive(Clone, Copy, Debug)]
@@ -172,7 +185,10 @@ pub fn main(tests: &[Test]) -> ! {
         // The test's output, uncaptured, comes between these two.
         print!("test {} ... ", test.name());
         let _ = std::io::stdout().flush();
-        match panic::catch_unwind(test.run) {
+        alarm::set(PATIENCE.as_secs() as u32);
+        let outcome = panic::catch_unwind(test.run);
+        alarm::cancel();
+        match outcome {
             Ok(()) => println!("ok"),
             Err(_) => {
                 println!("FAILED");

@@ -15,6 +15,7 @@
 //! | [`temp`] | a private temporary directory for the files a program creates |
 //! | [`user`] | not being root where a permission check is the point |
 //! | [`test_child`] | a test's second process: the test binary running one of its tests again, in a role |
+//! | `one_thread` (feature `testing`) | the test harness of the exercises whose tests fork: each test on the main thread of a process of one thread |
 //! | [`fault`] | a deliberate store through a read-only shared memory attachment, which the kernel answers with `SIGSEGV` |
 //! | `interrupt` (feature `testing`) | interrupts a thread blocked in a system call with a signal, without `SA_RESTART` |
 //! | `allocations` (feature `testing`) | a global allocator that counts, to prove a hot path allocates nothing |
@@ -31,6 +32,8 @@ pub mod fault;
 pub mod fifo_request;
 #[cfg(feature = "testing")]
 pub mod interrupt;
+#[cfg(feature = "testing")]
+pub mod one_thread;
 mod stdio;
 pub mod temp;
 pub mod test_child;

@@ -13,6 +13,7 @@
 //!
 //! ```text
 //! #[test]
+//! #[ignore = "the consumer of the tests below, which start it"]
 //! fn consumer() {
 //!     let Some(role) = harness::test_child::role() else {
 //!         return; // a normal run of the suite: nothing to do
@@ -24,6 +25,16 @@
 //! // ... the parent's half ...
 //! harness::test_child::wait_passed(child)?;
 //! ```
+//!
+//! A role is not a check of its own: marked `#[ignore]`, with the reason, it
+//! is reported as ignored by a normal run, and classroom mode (`cargo xtask
+//! exercise check`) leaves it out of the tests it runs and counts. [`spawn`]
+//! runs it all the same (`--include-ignored`).
+//!
+//! The test's name is the one the file's tests know, `tests::consumer`, even
+//! when the file is a module of a bigger test binary (classroom mode's
+//! `verify` builds every exercise into one): [`spawn`] finds the prefix from
+//! the running test's name.
 //!
 //! [`wait_passed`] checks that the child ran that one test and that it passed,
 //! and waits at most [`PATIENCE`]: a child that hangs is killed (by its pid)
@@ -57,12 +68,40 @@ pub struct TestChild {
     child: Child,
     /// Standard output and standard error, together.
     output: PipeReader,
+    /// What [`TestChild::wait_for_line`] has read of it so far.
+    seen: Vec<u8>,
 }
 
 impl TestChild {
     /// The child's process id.
     pub fn id(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Waits until the child prints a line that ends with `line` (after it
+    /// has done something the test must wait for, such as taking a lock),
+    /// for at most [`PATIENCE`]. A child that ends first is an error that
+    /// holds what it printed, as one that fails in [`wait_passed`] is.
+    pub fn wait_for_line(&mut self, line: &str) -> Result<()> {
+        let what = format!("test child {}", self.id());
+        let said = |output: &[u8]| {
+            // Whole lines only: the last piece may be a line half written.
+            let mut lines = output.split(|&b| b == b'\n');
+            lines.next_back();
+            lines.any(|l| l.ends_with(line.as_bytes()))
+        };
+        if read_within(&mut self.output, &mut self.seen, &what, PATIENCE, said)?
+        {
+            return Ok(());
+        }
+        Err(Error::unexpected(
+            "read",
+            what,
+            format!(
+                "ended before it printed {line:?}, its output:\n{}",
+                String::from_utf8_lossy(&self.seen)
+            ),
+        ))
     }
 
     /// Kills the child with `SIGKILL` (by its pid: only this child) and waits
@@ -91,15 +130,18 @@ impl Drop for TestChild {
 /// Starts the test `test` (its path in the test binary, such as
 /// `tests::consumer`) of the running test binary again, alone, in a new
 /// process whose [`role`] is `role`. What it prints, on standard output and
-/// standard error, is read by [`wait_passed`].
+/// standard error, is read by [`wait_passed`]. Call it from the test's own
+/// thread (see [`in_this_binary`]).
 pub fn spawn(test: &str, role: &str) -> Result<TestChild> {
     let exe = std::env::current_exe()
         .map_err(|e| Error::from_io("current_exe", "self", e))?;
     let (output, writer) = std::io::pipe().context("pipe", "test child")?;
     let also_writer = writer.try_clone().context("dup", "test child")?;
+    let test = in_this_binary(test, std::thread::current().name());
     let mut command = Command::new(exe);
     command
-        .args(["--exact", test, "--nocapture", "--test-threads=1", "-q"])
+        .args(["--exact", &test, "--include-ignored", "--nocapture"])
+        .args(["--test-threads=1", "-q"])
         .env(ROLE, role)
         .stdin(Stdio::null())
         .stdout(writer)
@@ -110,7 +152,32 @@ pub fn spawn(test: &str, role: &str) -> Result<TestChild> {
     // The command holds this process's copies of the write end: without them,
     // the child's exit is end-of-file.
     drop(command);
-    Ok(TestChild { child, output })
+    Ok(TestChild {
+        child,
+        output,
+        seen: Vec::new(),
+    })
+}
+
+/// The name of `test` in this test binary, given the name of the running
+/// test (libtest names the thread of a test after it).
+///
+/// A file's tests name each other from the file's root (`tests::consumer`).
+/// When the file is a module of a bigger test binary, as classroom mode's
+/// `cargo xtask exercise verify` builds every exercise into one, libtest names
+/// its tests from that binary's root: `solution_sem_lock::tests::consumer`.
+/// The running test's name has the same prefix in front of the same first
+/// module, `tests`: it is put in front of `test`.
+fn in_this_binary(test: &str, running: Option<&str>) -> String {
+    let first = test.split("::").next().unwrap_or(test);
+    let Some(running) = running else {
+        return test.to_string();
+    };
+    let segments: Vec<&str> = running.split("::").collect();
+    match segments.iter().position(|segment| *segment == first) {
+        Some(at) if at > 0 => format!("{}::{test}", segments[..at].join("::")),
+        _ => test.to_string(),
+    }
 }
 
 /// Waits for a child that [`spawn`] started, and fails unless it ran exactly
@@ -118,8 +185,11 @@ pub fn spawn(test: &str, role: &str) -> Result<TestChild> {
 /// child still running after [`PATIENCE`] is killed and reported.
 pub fn wait_passed(mut child: TestChild) -> Result<()> {
     let what = format!("test child {}", child.id());
-    let output = match read_to_end_within(&mut child.output, &what, PATIENCE) {
-        Ok(output) => output,
+    let mut output = std::mem::take(&mut child.seen);
+    match read_within(&mut child.output, &mut output, &what, PATIENCE, |_| {
+        false
+    }) {
+        Ok(_) => {}
         Err(err) => {
             // Only our own child, by its pid.
             let _ = child.child.kill();
@@ -143,16 +213,21 @@ pub fn wait_passed(mut child: TestChild) -> Result<()> {
     }
 }
 
-/// Reads `stream` to end-of-file, for at most `patience`.
-fn read_to_end_within(
+/// Reads `stream` into `output` until end-of-file or until `done(output)`,
+/// for at most `patience`; returns whether `done` said so.
+fn read_within(
     stream: &mut PipeReader,
+    output: &mut Vec<u8>,
     what: &str,
     patience: Duration,
-) -> Result<Vec<u8>> {
+    done: impl Fn(&[u8]) -> bool,
+) -> Result<bool> {
     let deadline = Instant::now() + patience;
-    let mut output = Vec::new();
     let mut buffer = [0u8; 4096];
     loop {
+        if done(output) {
+            return Ok(true);
+        }
         let remaining = deadline.saturating_duration_since(Instant::now());
         // Rounded up to whole milliseconds, so that the wait is never shorter.
         let timeout =
@@ -172,7 +247,7 @@ fn read_to_end_within(
             Err(errno) => return Err(Error::os("poll", what, errno)),
         }
         match stream.read(&mut buffer) {
-            Ok(0) => return Ok(output),
+            Ok(0) => return Ok(false),
             Ok(n) => output.extend_from_slice(&buffer[..n]),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(Error::from_io("read", what, e)),
@@ -189,6 +264,10 @@ mod tests {
         match role().as_deref() {
             None => {}
             Some("pass") => {}
+            Some("say") => {
+                println!("ready");
+                println!("done");
+            }
             Some("hang") => loop {
                 std::thread::park(); // until killed
             },
@@ -213,12 +292,55 @@ mod tests {
     }
 
     #[test]
+    fn a_line_is_awaited_and_a_child_that_ends_first_is_reported() {
+        let mut child = spawn("test_child::tests::child_role", "say").unwrap();
+        child.wait_for_line("ready").unwrap();
+        // What was read while waiting still counts for wait_passed.
+        wait_passed(child).unwrap();
+        let mut child = spawn("test_child::tests::child_role", "pass").unwrap();
+        let err = child.wait_for_line("ready").unwrap_err();
+        assert!(err.to_string().contains("ended before it printed"), "{err}");
+        assert!(err.to_string().contains("1 passed"), "{err}");
+    }
+
+    #[test]
+    fn a_test_in_a_module_of_a_bigger_binary_names_its_sibling() {
+        let running = Some("solution_sem_lock::tests::one_holder");
+        assert_eq!(
+            in_this_binary("tests::child_role", running),
+            "solution_sem_lock::tests::child_role"
+        );
+        let alone = Some("tests::one_holder");
+        assert_eq!(
+            in_this_binary("tests::child_role", alone),
+            "tests::child_role"
+        );
+        // Not from a test's thread: as given.
+        assert_eq!(
+            in_this_binary("tests::child_role", None),
+            "tests::child_role"
+        );
+        assert_eq!(
+            in_this_binary("tests::child_role", Some("main")),
+            "tests::child_role"
+        );
+    }
+
+    #[test]
     fn a_child_that_hangs_is_reported_not_waited_for() {
         let mut child = spawn("test_child::tests::child_role", "hang").unwrap();
         let patience = Duration::from_millis(200);
         let started = Instant::now();
-        let err = read_to_end_within(&mut child.output, "hanging", patience)
-            .unwrap_err();
+        let mut output = Vec::new();
+        let never = |_: &[u8]| false;
+        let err = read_within(
+            &mut child.output,
+            &mut output,
+            "hanging",
+            patience,
+            never,
+        )
+        .unwrap_err();
         assert!(started.elapsed() >= patience);
         assert_eq!(err.errno(), Some(Errno::ETIMEDOUT));
         let status = child.kill().unwrap();

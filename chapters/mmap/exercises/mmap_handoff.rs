@@ -1,9 +1,11 @@
 //! Exercise (shared memory with mmap): hand shared memory to a program started
 //! with exec, through a memfd's descriptor.
 //!
-//! Starter in the book, chapter "Shared memory with mmap", section
-//! "Exercises". Check your solution with `cargo test --example mmap_handoff`;
-//! run it with `cargo run --example mmap_handoff`.
+//! In classroom mode, `cargo xtask exercise start mmap_handoff` copies this
+//! file with `todo!()` where your code goes, and `cargo xtask exercise check
+//! mmap_handoff` tests your copy. The task and its hints are in the chapter
+//! "Shared memory with mmap", section "Exercises". `cargo test --example
+//! mmap_handoff` runs the tests on this reference solution.
 
 // ANCHOR: solution
 // ANCHOR: setup
@@ -21,6 +23,7 @@ pub fn run_with_memfd(
     size: usize,
 ) -> Result<(Output, Vec<u8>)> {
     // ANCHOR_END: setup
+    // ANCHOR: todo memfd, map, write, run the command with it as stdin, read back
     let fd = memfd(c"mmap_handoff", size)?;
     let mapping = Mapping::file(&fd, size)?;
     mapping.write(0, text)?;
@@ -30,6 +33,7 @@ pub fn run_with_memfd(
     let mut after = vec![0u8; size];
     mapping.read(0, &mut after)?;
     Ok((output, after))
+    // ANCHOR_END: todo
 }
 // ANCHOR_END: solution
 

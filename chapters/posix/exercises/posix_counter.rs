@@ -3,9 +3,11 @@
 //! adds 1 to the counter `times` times, one increment at a time under the
 //! semaphore.
 //!
-//! Starter in the book, chapter "POSIX IPC", section "Exercises". Check your
-//! solution with `cargo test --example posix_counter`; run it with
-//! `cargo run --example posix_counter`.
+//! In classroom mode, `cargo xtask exercise start posix_counter` copies this
+//! file with `todo!()` where your code goes, and `cargo xtask exercise check
+//! posix_counter` tests your copy. The task and its hints are in the chapter
+//! "POSIX IPC", section "Exercises". `cargo test --example posix_counter` runs
+//! the tests on this reference solution.
 
 // ANCHOR: solution
 // ANCHOR: setup
@@ -24,6 +26,7 @@ pub fn read_counter(mapping: &apue_ipc::posix::Mapping) -> Result<u64> {
 /// holding the semaphore `lock`, whose value is 1 when nobody holds it.
 pub fn add(memory: &Name, lock: &Name, times: u32) -> Result<()> {
     // ANCHOR_END: setup
+    // ANCHOR: todo open both by name; wait, read, write, post
     let memory = SharedMemory::open(memory, Access::ReadWrite)?;
     let mut mapping = memory.map()?;
     let lock = Semaphore::open(lock)?;
@@ -35,6 +38,7 @@ pub fn add(memory: &Name, lock: &Name, times: u32) -> Result<()> {
         result?;
     }
     Ok(())
+    // ANCHOR_END: todo
 }
 // ANCHOR_END: solution
 

@@ -3,9 +3,11 @@
 //! its writer closes it. Write `work`, which takes every job as it arrives and
 //! returns them all once the pipe is closed and no job is left.
 //!
-//! Starter in the book, chapter "POSIX IPC", section "Exercises". Check your
-//! solution with `cargo test --example posix_drain`; run it with
-//! `cargo run --example posix_drain`.
+//! In classroom mode, `cargo xtask exercise start posix_drain` copies this file
+//! with `todo!()` where your code goes, and `cargo xtask exercise check
+//! posix_drain` tests your copy. The task and its hints are in the chapter
+//! "POSIX IPC", section "Exercises". `cargo test --example posix_drain` runs
+//! the tests on this reference solution.
 
 // ANCHOR: solution
 // ANCHOR: setup
@@ -23,6 +25,7 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 /// the order received. A byte written to `stop` is an error.
 pub fn work(queue: &Queue, mut stop: &PipeReader) -> Result<Vec<Message>> {
     // ANCHOR_END: setup
+    // ANCHOR: todo poll both; on end-of-file, drain the queue without waiting
     let mut done = Vec::new();
     loop {
         let mut fds = [
@@ -51,6 +54,7 @@ pub fn work(queue: &Queue, mut stop: &PipeReader) -> Result<Vec<Message>> {
             Err(err) => return Err(err),
         }
     }
+    // ANCHOR_END: todo
 }
 // ANCHOR_END: solution
 

@@ -3,12 +3,14 @@
 //! before the child waits, and then the child waits for ever. An event that
 //! stays set, checked under the mutex, cannot be missed.
 //!
-//! Starter in the book, chapter "Process-shared pthread locks", section
-//! "Exercises". Check your solution with `cargo test --example
-//! pshared_event` (its tests use threads: the mutex and the condition
-//! variable are process-shared, which includes the threads of one process);
-//! `cargo run --example pshared_event` runs the note's program with it, across
-//! two processes.
+//! In classroom mode, `cargo xtask exercise start pshared_event` copies this
+//! file with `todo!()` where your code goes, and `cargo xtask exercise check
+//! pshared_event` tests your copy. The task and its hints are in the chapter
+//! "Process-shared pthread locks", section "Exercises". `cargo test --example
+//! pshared_event` runs the tests on this reference solution. They use
+//! threads: the mutex and the condition variable are process-shared, which
+//! includes the threads of one process. `cargo run --example pshared_event`
+//! runs the note's program with an `Event`, across two processes.
 
 // ANCHOR: solution
 // ANCHOR: setup
@@ -35,9 +37,11 @@ impl Event {
     /// Sets the event and wakes every waiter, in any process.
     pub fn set(&self) -> Result<()> {
         // ANCHOR_END: setup
+        // ANCHOR: todo record the event under the mutex, then wake every waiter
         *self.set.lock()? = 1;
         self.changed.notify_all();
         Ok(())
+        // ANCHOR_END: todo
     }
 
     // ANCHOR: wait_timeout
@@ -45,11 +49,13 @@ impl Event {
     /// set, whether that happened before the wait began or during it.
     pub fn wait_timeout(&self, timeout: Duration) -> Result<bool> {
         // ANCHOR_END: wait_timeout
+        // ANCHOR: todo wait, under the mutex, while the event is not set
         let locked = self.set.lock()?;
         let (_set, result) =
             self.changed
                 .wait_timeout_while(locked, timeout, |s| *s == 0)?;
         Ok(!result.timed_out())
+        // ANCHOR_END: todo
     }
 }
 // ANCHOR_END: solution

@@ -2,9 +2,11 @@
 //! that the note asks for. Workers count down; whoever waits on the latch is
 //! let through when the count reaches 0.
 //!
-//! Starter in the book, chapter "Semaphores", section "Exercises". Check your
-//! solution with `cargo test --example sem_latch`; run it with `cargo run
-//! --example sem_latch`.
+//! In classroom mode, `cargo xtask exercise start sem_latch` copies this file
+//! with `todo!()` where your code goes, and `cargo xtask exercise check
+//! sem_latch` tests your copy. The task and its hints are in the chapter
+//! "Semaphores", section "Exercises". `cargo test --example sem_latch` runs the
+//! tests on this reference solution.
 
 // ANCHOR: solution
 // ANCHOR: setup
@@ -40,22 +42,28 @@ impl Latch {
     /// count stays down when the process exits.
     pub fn count_down(&self) -> Result<()> {
         // ANCHOR_END: setup
+        // ANCHOR: todo take one, without waiting
         // No SEM_UNDO: a worker that exits must not count up again.
         self.set.apply(&[Op::take(0).nowait()])
+        // ANCHOR_END: todo
     }
 
     // ANCHOR: wait
     /// Waits until the count is 0.
     pub fn wait(&self) -> Result<()> {
         // ANCHOR_END: wait
+        // ANCHOR: todo wait for zero
         self.set.apply(&[Op::wait_for_zero(0)])
+        // ANCHOR_END: todo
     }
 
     // ANCHOR: waiting
     /// How many waiters are waiting now.
     pub fn waiting(&self) -> Result<u32> {
         // ANCHOR_END: waiting
+        // ANCHOR: todo GETZCNT
         self.set.waiting_for_zero(0)
+        // ANCHOR_END: todo
     }
 }
 // ANCHOR_END: solution
@@ -87,6 +95,7 @@ mod tests {
     use std::thread;
 
     #[test]
+    #[ignore = "the second process of the tests below, which start it"]
     fn child_role() {
         if let Some(id) = test_child::role() {
             Latch::attach(id.parse().unwrap())

@@ -3,9 +3,11 @@
 //! the kernel says the client runs under the given uid; any other client's
 //! connection is closed at once, and reported.
 //!
-//! Starter in the book, chapter "Unix domain sockets", section "Exercises".
-//! Check your solution with `cargo test --example uds_only_mine`; run it with
-//! `cargo run --example uds_only_mine`.
+//! In classroom mode, `cargo xtask exercise start uds_only_mine` copies this
+//! file with `todo!()` where your code goes, and `cargo xtask exercise check
+//! uds_only_mine` tests your copy. The task and its hints are in the chapter
+//! "Unix domain sockets", section "Exercises". `cargo test --example
+//! uds_only_mine` runs the tests on this reference solution.
 
 // ANCHOR: solution
 // ANCHOR: setup
@@ -27,6 +29,7 @@ pub enum Accepted {
 /// runs under `uid`.
 pub fn accept_from(listener: &Listener, uid: u32) -> Result<Accepted> {
     // ANCHOR_END: setup
+    // ANCHOR: todo accept, then ask the kernel who connected
     let connection = listener.accept()?;
     let peer = connection.peer_credentials()?;
     if peer.uid == uid {
@@ -35,6 +38,7 @@ pub fn accept_from(listener: &Listener, uid: u32) -> Result<Accepted> {
         drop(connection); // the client reads end-of-file
         Ok(Accepted::Refused(peer))
     }
+    // ANCHOR_END: todo
 }
 // ANCHOR_END: solution
 

@@ -2,9 +2,11 @@
 //! file's descriptor with SCM_RIGHTS; write `receive_file`, which takes it on
 //! the other end of the socket, and says clearly when no file came.
 //!
-//! Starter in the book, chapter "Unix domain sockets", section "Exercises".
-//! Check your solution with `cargo test --example uds_pass_file`; run it with
-//! `cargo run --example uds_pass_file`.
+//! In classroom mode, `cargo xtask exercise start uds_pass_file` copies this
+//! file with `todo!()` where your code goes, and `cargo xtask exercise check
+//! uds_pass_file` tests your copy. The task and its hints are in the chapter
+//! "Unix domain sockets", section "Exercises". `cargo test --example
+//! uds_pass_file` runs the tests on this reference solution.
 
 // ANCHOR: solution
 // ANCHOR: setup
@@ -25,6 +27,7 @@ pub fn send_file(socket: &impl AsFd, file: &File) -> Result<()> {
 /// more than one, is an error.
 pub fn receive_file(socket: &impl AsFd) -> Result<File> {
     // ANCHOR_END: setup
+    // ANCHOR: todo recvmsg with room for descriptors, then check what came
     let mut data = [0u8; 1];
     let (packet, mut fds) = socket.receive_fds(&mut data)?;
     if packet.len == 0 {
@@ -48,6 +51,7 @@ pub fn receive_file(socket: &impl AsFd) -> Result<File> {
             format!("the message carried {} descriptors", fds.len() + 1),
         )),
     }
+    // ANCHOR_END: todo
 }
 // ANCHOR_END: solution
 

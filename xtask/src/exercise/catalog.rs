@@ -52,6 +52,11 @@ pub struct Exercise {
     pub hang_hint: Option<String>,
     /// The expected time, from the teacher's notes.
     pub minutes: u32,
+    /// Whether libtest runs its tests (`#[test]` functions, `rustc --test`), or
+    /// the file's own `main` under `cfg(test)`: `harness = false` in the
+    /// chapter's `Cargo.toml`, for an exercise whose tests fork, which must
+    /// happen on the only thread of a process (`harness::one_thread`).
+    pub libtest: bool,
 }
 
 impl Exercise {
@@ -281,6 +286,18 @@ fn read(solution: &Path) -> Result<Exercise, Vec<String>> {
             }
         }
     };
+    let manifest_path = solution
+        .parent()
+        .and_then(Path::parent)
+        .map(|dir| dir.join("Cargo.toml"))
+        .unwrap_or_default();
+    let libtest = match fs::read_to_string(&manifest_path) {
+        Ok(manifest) => !own_test_main(&manifest, &name),
+        Err(e) => {
+            problems.push(format!("{}: {e}", shown(&manifest_path)));
+            true
+        }
+    };
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -295,7 +312,39 @@ fn read(solution: &Path) -> Result<Exercise, Vec<String>> {
         hints,
         hang_hint,
         minutes,
+        libtest,
     })
+}
+
+/// Whether the package manifest `manifest` builds the example `name` without
+/// libtest: `harness = false` in its `[[example]]` table.
+fn own_test_main(manifest: &str, name: &str) -> bool {
+    let mut in_example = false;
+    let mut this_one = false;
+    let mut harness_off = false;
+    for line in manifest.lines() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.starts_with('[') {
+            if in_example && this_one {
+                return harness_off;
+            }
+            in_example = line == "[[example]]";
+            this_one = false;
+            harness_off = false;
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        match (key.trim(), value.trim()) {
+            ("name", value) if in_example => {
+                this_one = value.trim_matches('"') == name;
+            }
+            ("harness", "false") if in_example => harness_off = true,
+            _ => {}
+        }
+    }
+    in_example && this_one && harness_off
 }
 
 /// `### Exercise 2: a title` and the text below it.
@@ -683,6 +732,33 @@ mod tests {
             Some(25)
         );
         assert_eq!(expected_minutes("**Expected time.** half an hour."), None);
+    }
+
+    #[test]
+    fn examples_built_without_libtest_are_found_in_the_manifest() {
+        let manifest = "\
+[package]
+name = \"chapter-x\"
+
+# An exercise that forks.
+[[example]]
+name = \"x_fork\"
+path = \"exercises/x_fork.rs\"
+test = true
+harness = false # its own main
+
+[[example]]
+name = \"x_plain\"
+path = \"exercises/x_plain.rs\"
+test = true
+";
+        assert!(own_test_main(manifest, "x_fork"));
+        assert!(!own_test_main(manifest, "x_plain"));
+        assert!(!own_test_main(manifest, "x_other"));
+        assert!(!own_test_main(
+            "[[bin]]\nname = \"x_fork\"\nharness = false\n",
+            "x_fork"
+        ));
     }
 
     /// The rule that keeps classroom mode complete: every exercise under

@@ -187,6 +187,30 @@ pub fn prepare(
     Ok(recipes)
 }
 
+/// What a file is built as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Build {
+    /// The program: the file's `main` (`exercise run`).
+    Program,
+    /// Its tests, run by libtest (`rustc --test`).
+    LibTest,
+    /// Its tests, run by the file's own `main` under `cfg(test)` (`--cfg test`
+    /// without `--test`): an exercise built with `harness = false`, as cargo
+    /// builds it.
+    OwnMain,
+}
+
+impl Build {
+    /// How the tests of `exercise` are built.
+    pub fn tests_of(exercise: &Exercise) -> Build {
+        if exercise.libtest {
+            Build::LibTest
+        } else {
+            Build::OwnMain
+        }
+    }
+}
+
 /// The outcome of compiling one file.
 pub struct Compiled {
     /// Whether rustc produced the binary.
@@ -197,16 +221,16 @@ pub struct Compiled {
     pub took: Duration,
 }
 
-/// Compiles `source` into the test binary `binary` (or, with `test` false, the
-/// program whose `main` the file has). With `shown_as`, messages and panics name
-/// that file instead of `source` (a copy of it with other tests at the end).
+/// Compiles `source` into `binary`: its tests or its program, as `build`
+/// says. With `shown_as`, messages and panics name that file instead of
+/// `source` (a copy of it with other tests at the end).
 pub fn compile(
     recipe: &Recipe,
     crate_name: &str,
     source: &Path,
     shown_as: Option<&Path>,
     binary: &Path,
-    test: bool,
+    build: Build,
 ) -> Result<Compiled, String> {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let mut command = Command::new(rustc);
@@ -229,8 +253,14 @@ pub fn compile(
         .env("CARGO_MANIFEST_DIR", &recipe.manifest_dir)
         .env("CARGO_PKG_NAME", &recipe.package)
         .env("CARGO_CRATE_NAME", crate_name);
-    if test {
-        command.arg("--test");
+    match build {
+        Build::Program => {}
+        Build::LibTest => {
+            command.arg("--test");
+        }
+        Build::OwnMain => {
+            command.args(["--cfg", "test"]);
+        }
     }
     if let Some(shown_as) = shown_as {
         command.arg(format!(

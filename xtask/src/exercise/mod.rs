@@ -59,7 +59,8 @@ Adding an exercise to a chapter takes two files in chapters/CHAPTER/exercises/
            `// ANCHOR: todo MESSAGE` ... `// ANCHOR_END: todo` (one region per
            function body; the starter has todo!(\"MESSAGE\") there), and its tests
            are the file's last item, `#[cfg(test)] mod tests { ... }`, written as
-           assert_eq!(actual, expected)
+           assert_eq!(actual, expected); tests that fork need `harness = false`
+           and a `main` under cfg(test) that runs them (harness::one_thread)
   NAME.md  between `<!-- ANCHOR: part -->` and `<!-- ANCHOR_END: part -->`:
            task (starting with `### Exercise N: title`), hint-1, hint-2, ...,
            optionally hint-hang (shown when a test hangs), and teacher
@@ -574,7 +575,7 @@ fn build_and_test(
         &source,
         shown_as,
         &binary,
-        true,
+        compile::Build::tests_of(exercise),
     )?;
     let mut runs = Vec::new();
     if compiled.success {
@@ -935,7 +936,7 @@ fn run(
         &file,
         None,
         &binary,
-        false,
+        compile::Build::Program,
     )?;
     print!("{}", compiled.messages);
     if !compiled.success {
@@ -977,9 +978,15 @@ fn verify(root: &Path, timeout: Duration) -> Result<()> {
         files.push((exercise, "starter", starter));
         files.push((exercise, "solution", exercise.solution.clone()));
     }
-    // One binary per recipe (edition and crates).
+    // One binary per recipe (edition and crates), for the tests that libtest
+    // runs; a file whose tests its own `main` runs is a binary of its own.
     let mut groups: Vec<(&compile::Recipe, Vec<usize>)> = Vec::new();
+    let mut alone: Vec<usize> = Vec::new();
     for (index, (exercise, _, _)) in files.iter().enumerate() {
+        if !exercise.libtest {
+            alone.push(index);
+            continue;
+        }
         let recipe = &recipes[&exercise.name];
         let same = |r: &compile::Recipe| {
             r.edition == recipe.edition && r.externs == recipe.externs
@@ -990,6 +997,34 @@ fn verify(root: &Path, timeout: Duration) -> Result<()> {
         }
     }
     let mut binaries: Vec<(PathBuf, Vec<usize>)> = Vec::new();
+    // Builds the file `index` alone, as check would, or says why it cannot.
+    let build_alone = |index: usize,
+                       binaries: &mut Vec<(PathBuf, Vec<usize>)>,
+                       problems: &mut Vec<String>|
+     -> Result<Duration> {
+        let (exercise, what, path) = &files[index];
+        let binary = build.0.join(format!("{what}_{}", exercise.name));
+        let compiled = compile::compile(
+            &recipes[&exercise.name],
+            &exercise.name,
+            path,
+            None,
+            &binary,
+            compile::Build::tests_of(exercise),
+        )?;
+        if compiled.success {
+            binaries.push((binary, vec![index]));
+        } else {
+            problems.push(format!(
+                "{} ({what}): does not compile:\n{}",
+                exercise.name, compiled.messages
+            ));
+        }
+        Ok(compiled.took)
+    };
+    for index in alone {
+        compile_time += build_alone(index, &mut binaries, &mut problems)?;
+    }
     for (number, (recipe, members)) in groups.iter().enumerate() {
         let mut text = String::from(
             "//! Every starter and solution of classroom mode, each a module of \
@@ -1014,7 +1049,7 @@ fn verify(root: &Path, timeout: Duration) -> Result<()> {
             &source,
             None,
             &binary,
-            true,
+            compile::Build::LibTest,
         )?;
         compile_time += compiled.took;
         if compiled.success {
@@ -1023,25 +1058,7 @@ fn verify(root: &Path, timeout: Duration) -> Result<()> {
         }
         // Which file? Each alone, as check would build it.
         for &index in members {
-            let (exercise, what, path) = &files[index];
-            let alone = build.0.join(format!("{what}_{}", exercise.name));
-            let compiled = compile::compile(
-                recipe,
-                &exercise.name,
-                path,
-                None,
-                &alone,
-                true,
-            )?;
-            compile_time += compiled.took;
-            if !compiled.success {
-                problems.push(format!(
-                    "{} ({what}): does not compile:\n{}",
-                    exercise.name, compiled.messages
-                ));
-            } else {
-                binaries.push((alone, vec![index]));
-            }
+            compile_time += build_alone(index, &mut binaries, &mut problems)?;
         }
     }
 
@@ -1071,6 +1088,7 @@ fn verify(root: &Path, timeout: Duration) -> Result<()> {
     let test_time = testing.elapsed();
 
     let mut count = 0;
+    let width = exercises.iter().map(|e| e.name.len()).max().unwrap_or(0);
     for (index, (exercise, what, _)) in files.iter().enumerate() {
         let runs = &runs[index];
         count += runs.len();
@@ -1079,7 +1097,7 @@ fn verify(root: &Path, timeout: Duration) -> Result<()> {
         let verdicts: Vec<&str> =
             runs.iter().map(|r| verdict_word(&r.verdict)).collect();
         if *what == "starter" {
-            print!("{:<16} starter {}", exercise.name, verdicts.join(" "));
+            print!("{:<width$} starter {}", exercise.name, verdicts.join(" "));
             if !runs.iter().any(|r| matches!(r.verdict, Verdict::Todo(_))) {
                 problems.push(failure("no test reaches a todo!()".to_string()));
             }

@@ -29,25 +29,37 @@ use nix::unistd::Pid;
 
 use super::leaks;
 
-/// The tests of a test binary, by their full names (`tests::name`).
+/// The tests of a test binary, by their full names (`tests::name`), but for
+/// those marked `#[ignore]`: the roles of a test's second process
+/// (`harness::test_child`), which the tests start themselves, are no checks.
 pub fn list_tests(binary: &Path) -> Result<Vec<String>, String> {
-    let output = Command::new(binary)
-        .args(["--list", "--format", "terse"])
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
-    if !output.status.success() {
-        return Err(format!(
-            "{} --list ended with {}",
-            binary.display(),
-            output.status
-        ));
-    }
-    Ok(String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| line.strip_suffix(": test"))
-        .map(str::to_string)
-        .collect())
+    let list = |ignored: bool| -> Result<Vec<String>, String> {
+        let mut command = Command::new(binary);
+        command.args(["--list", "--format", "terse"]);
+        if ignored {
+            command.arg("--ignored");
+        }
+        let output = command
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+        if !output.status.success() {
+            return Err(format!(
+                "{} --list ended with {}",
+                binary.display(),
+                output.status
+            ));
+        }
+        Ok(String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| line.strip_suffix(": test"))
+            .map(str::to_string)
+            .collect())
+    };
+    let ignored = list(true)?;
+    let mut tests = list(false)?;
+    tests.retain(|test| !ignored.contains(test));
+    Ok(tests)
 }
 
 /// How one test ended.
@@ -405,13 +417,19 @@ fn describe_group(pgid: u32) -> Vec<String> {
                 tids
             })
             .unwrap_or_default();
+        // A test binary's main thread is libtest waiting for the test's
+        // thread: always the same, never the point. So is that of a child
+        // that runs one of the tests again in a role (harness::test_child),
+        // or of a program waiting for its threads. Alone, it is the one that
+        // works (a harness of one thread, for tests that fork; a forked
+        // child; a command).
+        let waits_for_others = tasks.len() > 1;
         for tid in tasks {
-            // The test binary's main thread is libtest waiting for the test's
-            // thread: always the same, never the point.
-            if pid == pgid && tid == pid {
+            if tid == pid && waits_for_others {
                 continue;
             }
-            // libtest starts the test's thread first; the test starts the others.
+            // libtest starts the test's thread first (or the main thread is
+            // the test's); the test starts the others.
             let who = if pid == pgid && first {
                 first = false;
                 format!("the test's thread ({tid})")
@@ -479,6 +497,7 @@ fn syscall_name(number: i64) -> String {
         (libc::SYS_sendmsg, "sendmsg"),
         (libc::SYS_accept4, "accept4"),
         (libc::SYS_connect, "connect"),
+        (libc::SYS_poll, "poll"),
         (libc::SYS_ppoll, "ppoll"),
         (libc::SYS_pselect6, "pselect6"),
         (libc::SYS_mq_timedreceive, "mq_timedreceive"),
@@ -500,9 +519,13 @@ fn meaning_of(wchan: &str, call: &str) -> Option<&'static str> {
         ("pipe_write", "writing a full pipe or FIFO, it waits until the reader reads"),
         ("do_msgrcv", "it waits for a message of the type it asked for"),
         ("do_msgsnd", "it waits for room in the full queue"),
+        ("wq_sleep", "it waits on a POSIX message queue: for a message to receive, or for room to send"),
         ("do_semtimedop", "it waits for a semaphore's value to allow its operation"),
-        ("do_wait", "it waits for a child process to exit"),
+        // Before "do_wait", which a futex's wait channel contains
+        // (futex_do_wait).
         ("futex", "it waits for another thread: a join, a lock, a channel or a condition variable"),
+        ("do_wait", "it waits for a child process to exit"),
+        ("poll_schedule_timeout", "it waits in poll for one of several descriptors, such as a test for the output of its second process"),
         ("unix_stream", "it waits on a Unix domain socket"),
         ("wait_woken", "it waits on a socket"),
     ];
@@ -659,6 +682,16 @@ test tests::a ... FAILED";
                 },
             ]
         );
+    }
+
+    #[test]
+    fn wait_channels_are_told_in_words() {
+        let futex = meaning_of("futex_do_wait", "futex(2)").unwrap();
+        assert!(futex.starts_with("it waits for another thread"), "{futex}");
+        let child = meaning_of("do_wait", "wait4(2)").unwrap();
+        assert_eq!(child, "it waits for a child process to exit");
+        let semaphore = meaning_of("__do_semtimedop", "semtimedop(2)").unwrap();
+        assert!(semaphore.contains("semaphore"), "{semaphore}");
     }
 
     #[test]

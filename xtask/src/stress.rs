@@ -13,7 +13,7 @@
 //! the book.
 //!
 //! As root, with `unshare` available, it first moves into a new IPC namespace
-//! and a private mount namespace with a fresh `/dev/shm`, `/tmp` and a
+//! and a private mount namespace with a fresh `/dev/shm`, `TMPDIR` and a
 //! `mqueue` file system of its own, so that other processes on the machine
 //! (another build, another user's tests) cannot pass for leftovers; `--shared`
 //! turns that off.
@@ -145,7 +145,7 @@ fn isolated(args: &[String]) -> Result<(), String> {
         .map_err(|e| format!("{}: {e}", mqueue.display()))?;
     eprintln!(
         "xtask: running in a new IPC namespace and a private mount namespace \
-         (fresh /dev/shm, /tmp and mqueue); --shared to run without"
+         (fresh /dev/shm, TMPDIR and mqueue); --shared to run without"
     );
     let exe = env::current_exe().map_err(|e| e.to_string())?;
     let status = Command::new("unshare")
@@ -163,8 +163,8 @@ fn isolated(args: &[String]) -> Result<(), String> {
     }
 }
 
-/// In the private mount namespace: fresh tmpfs on /dev/shm and /tmp, and an
-/// mqueue file system at `mqueue`, all gone with the namespace.
+/// In the private mount namespace: a fresh tmpfs on /dev/shm and an mqueue file
+/// system at `mqueue`, both gone with the namespace, and a fresh `TMPDIR`.
 fn prepare_namespace(mqueue: &Path) -> Result<(), String> {
     let mount = |args: &[&str], target: &Path| -> Result<(), String> {
         let status = Command::new("mount")
@@ -182,10 +182,13 @@ fn prepare_namespace(mqueue: &Path) -> Result<(), String> {
         &["-t", "tmpfs", "-o", "mode=1777", "tmpfs"],
         Path::new("/dev/shm"),
     )?;
-    mount(
-        &["-t", "tmpfs", "-o", "mode=1777", "tmpfs"],
-        Path::new("/tmp"),
-    )?;
+    // A temporary directory of the run's own, rather than a tmpfs over /tmp,
+    // which would hide the repository itself if it lives under /tmp.
+    let tmp = root().join("target/stress/tmp");
+    let _ = fs::remove_dir_all(&tmp);
+    fs::create_dir_all(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    // Still one thread here: nothing reads the environment meanwhile.
+    env::set_var("TMPDIR", &tmp);
     mount(&["-t", "mqueue", "mqueue"], mqueue)
 }
 

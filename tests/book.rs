@@ -381,11 +381,17 @@ fn link_targets(line: &str) -> Vec<String> {
         .collect()
 }
 
-/// The value of `id="..."` in an HTML line such as `<div id="note-x"></div>`.
-fn html_id(line: &str) -> Option<&str> {
-    let start = line.find(" id=\"")? + " id=\"".len();
+/// The value of the attribute `name` in an HTML line: `html_attribute(line, "id")` is
+/// `note-x` for `<div id="note-x"></div>`.
+fn html_attribute<'a>(line: &'a str, name: &str) -> Option<&'a str> {
+    let pattern = format!(" {name}=\"");
+    let start = line.find(&pattern)? + pattern.len();
     let end = line[start..].find('"')? + start;
     Some(&line[start..end])
+}
+
+fn html_id(line: &str) -> Option<&str> {
+    html_attribute(line, "id")
 }
 
 fn callouts() -> Vec<Callout> {
@@ -797,7 +803,11 @@ fn links_between_pages_resolve() {
     let mut checked = 0;
     for (page, text) in &texts {
         for (number, line) in prose_lines(text) {
-            for target in link_targets(line) {
+            let html = ["href", "src", "srcset"]
+                .iter()
+                .filter_map(|name| html_attribute(line, name))
+                .map(str::to_string);
+            for target in link_targets(line).into_iter().chain(html) {
                 if target.contains("://") || target.starts_with("mailto:") {
                     continue;
                 }

@@ -11,7 +11,7 @@
 //! - shows no error in the browser's console, and no script throws;
 //! - loads every image;
 //! - has every code block highlighted;
-//! - is no wider than the window (a phone would scroll the whole page sideways);
+//! - has no text wider than its column (a phone would scroll the whole text sideways);
 //! - leaves a full-page screenshot in `target/browser/{desktop,phone}/PAGE.png`.
 //!
 //! Then: every link between pages, and every anchor, resolves in the rendered pages
@@ -79,10 +79,14 @@ struct Facts {
     links: Vec<String>,
     /// Every id of the page.
     ids: BTreeSet<String>,
+    /// The width of the text column's content, and of the column: a larger content
+    /// scrolls the whole text sideways.
     scroll_width: u64,
     inner_width: u64,
     /// Elements of the text that are wider than their box, and scroll within it.
     wide: Vec<String>,
+    /// Elements that reach past the right edge of the text column.
+    sticking_out: Vec<String>,
     /// The words of the prose (code blocks aside), lower case, six letters or more.
     words: Vec<String>,
 }
@@ -93,13 +97,20 @@ const PAGE_FACTS: &str = r#"(async () => {
   const main = document.querySelector('main');
   const prose = main ? main.cloneNode(true) : document.createElement('main');
   prose.querySelectorAll('pre').forEach(e => e.remove());
+  const describe = e => e.tagName.toLowerCase() + ': ' +
+    (e.innerText || e.getAttribute('src') || '').slice(0, 50).replace(/\s+/g, ' ');
   const wide = [];
+  const sticking_out = [];
   if (main) {
     for (const e of main.querySelectorAll('.table-wrapper, blockquote, p, img')) {
       if (e.scrollWidth > e.clientWidth + 1 && !e.closest('pre')) {
-        const text = (e.innerText || e.getAttribute('src') || '');
-        wide.push(e.tagName.toLowerCase() + ' ' + e.scrollWidth + 'px in ' +
-          e.clientWidth + 'px: ' + text.slice(0, 50).replace(/\s+/g, ' '));
+        wide.push(e.scrollWidth + 'px in ' + e.clientWidth + 'px, ' + describe(e));
+      }
+    }
+    const right = main.getBoundingClientRect().right + 1;
+    for (const e of main.querySelectorAll('*')) {
+      if (!e.closest('pre, .table-wrapper') && e.getBoundingClientRect().right > right) {
+        sticking_out.push(describe(e));
       }
     }
   }
@@ -114,9 +125,10 @@ const PAGE_FACTS: &str = r#"(async () => {
        c.querySelectorAll('[class*="hljs-"]').length]),
     links: [...document.querySelectorAll('a[href]')].map(a => a.href),
     ids: [...document.querySelectorAll('[id]')].map(e => e.id),
-    scroll_width: document.documentElement.scrollWidth,
-    inner_width: window.innerWidth,
+    scroll_width: main ? main.scrollWidth : document.documentElement.scrollWidth,
+    inner_width: main ? main.clientWidth : window.innerWidth,
     wide,
+    sticking_out: sticking_out.slice(0, 3),
     words: prose.innerText.toLowerCase().match(/[a-z]{6,}/g) || [],
   });
 })()"#;
@@ -218,7 +230,7 @@ pub fn run(root: &Path) -> Result<()> {
     }
     println!(
         "Chromium: {} pages at {} widths, with no console error, every image loaded, \
-         every code block highlighted and no page wider than its window; {links} links \
+         every code block highlighted and no text wider than its column; {links} links \
          and anchors resolve; the search finds a word of each of {} pages; print.html \
          holds the {} chapters in order ({} KB of PDF); screenshots in {} ({:.0} s)",
         pages.len(),
@@ -282,11 +294,11 @@ fn check_page(facts: &Facts) -> Vec<String> {
     }
     if facts.scroll_width > facts.inner_width {
         problems.push(format!(
-            "the page is {} px wide in a window of {} px: it scrolls sideways \
-             (too wide: {})",
+            "the text is {} px wide in a column of {} px: the whole text scrolls \
+             sideways (too wide: {})",
             facts.scroll_width,
             facts.inner_width,
-            facts.wide.join("; ")
+            facts.sticking_out.join("; ")
         ));
     }
     problems
@@ -811,6 +823,7 @@ fn parse_facts(json: &Value) -> Result<Facts> {
         scroll_width: value["scroll_width"].as_u64().unwrap_or(0),
         inner_width: value["inner_width"].as_u64().unwrap_or(0),
         wide: strings("wide"),
+        sticking_out: strings("sticking_out"),
         words: strings("words"),
     })
 }
@@ -853,6 +866,66 @@ mod tests {
         assert_eq!(decode_base64("aGVsbG8=").unwrap(), b"hello");
         assert_eq!(decode_base64("aGVsbG8sIHdvcmxk").unwrap(), b"hello, world");
         assert!(decode_base64("a*b").is_err());
+    }
+
+    fn page(h1: &str, links: &[&str], ids: &[&str]) -> Facts {
+        Facts {
+            h1s: vec![h1.to_string()],
+            toc_items: 1,
+            directive: false,
+            images: Vec::new(),
+            code_blocks: Vec::new(),
+            links: links.iter().map(|l| l.to_string()).collect(),
+            ids: ids.iter().map(|i| i.to_string()).collect(),
+            scroll_width: 0,
+            inner_width: 0,
+            wide: Vec::new(),
+            sticking_out: Vec::new(),
+            words: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_link_to_a_missing_anchor_or_file_is_a_problem() {
+        let html = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let root = file_url(&html);
+        let mut facts = BTreeMap::new();
+        facts.insert(
+            "main.rs".to_string(),
+            page(
+                "A",
+                &[
+                    &format!("{root}/browser.rs#here"),
+                    &format!("{root}/browser.rs#nowhere"),
+                    &format!("{root}/missing.html"),
+                    "https://example.org/#elsewhere",
+                ],
+                &[],
+            ),
+        );
+        facts.insert("browser.rs".to_string(), page("B", &[], &["here"]));
+        let mut problems = Vec::new();
+        let checked = check_links(&html, &facts, &mut problems);
+        assert_eq!(checked, 3);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].contains("has no id \"nowhere\""),
+            "{problems:?}"
+        );
+        assert!(problems[1].contains("names no file"), "{problems:?}");
+    }
+
+    #[test]
+    fn print_must_hold_the_chapters_in_order() {
+        let chapters = ["a.html".to_string(), "b.html".to_string()];
+        let mut facts = BTreeMap::new();
+        facts.insert("a.html".to_string(), page("A", &[], &[]));
+        facts.insert("b.html".to_string(), page("B", &[], &[]));
+        let mut print = page("A", &[], &[]);
+        print.h1s = vec!["A".to_string(), "B".to_string()];
+        assert!(check_print(&print, &chapters, &facts).is_empty());
+        print.h1s = vec!["B".to_string(), "A".to_string()];
+        assert_eq!(check_print(&print, &chapters, &facts).len(), 1);
     }
 
     #[test]

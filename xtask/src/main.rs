@@ -24,6 +24,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+mod browser;
 mod exercise;
 mod mdbook_links;
 mod stress;
@@ -40,9 +41,12 @@ Commands:
                 no unexpanded {{#include}}, no broken internal link or image,
                 and every page's includes expanded by mdBook exactly as the
                 tests expand them
-  browser       build and check the book, then load every page in headless
-                Chromium: the page and its table of contents render, and search
-                finds a term (needs `chromium` on the PATH, or $CHROMIUM)
+  browser       build and check the book, then read it in headless Chromium
+                at a desktop and a phone width: no console error, images
+                loaded, code highlighted, links and anchors resolve, the search
+                finds a word of each page, print.html holds every chapter in
+                order; screenshots and a PDF in target/browser (needs
+                `chromium` on the PATH, or $CHROMIUM)
   exercise ...  classroom mode: list, start, check and get hints on the
                 chapters' exercises (`cargo xtask exercise help`)
   stress [OPTS] run every chapter program many times, at once, and killed at
@@ -58,7 +62,9 @@ fn main() -> ExitCode {
     let outcome = match args.first().map(String::as_str) {
         Some("serve") => serve(&args[1..]),
         Some("build") if args.len() == 1 => build(),
-        Some("browser") if args.len() == 1 => build().and_then(|()| browser()),
+        Some("browser") if args.len() == 1 => {
+            build().and_then(|()| browser::run(&root()))
+        }
         Some("exercise") => exercise::main(&root(), &args[1..]),
         Some("stress")
             if args[1..].iter().any(|a| a == "--help" || a == "-h") =>
@@ -153,101 +159,6 @@ fn build() -> Result<()> {
         html.join("index.html").display()
     );
     Ok(())
-}
-
-/// Loads every page of the built book in headless Chromium, with JavaScript, and
-/// checks what a reader would see: the chapter's heading, the table of contents
-/// (which mdBook 0.5 builds in JavaScript), no directive text; then runs a search
-/// through the search box's URL parameter and expects a hit.
-fn browser() -> Result<()> {
-    let html = root().join("target/book");
-    let mut pages = Vec::new();
-    collect(&html, "html", &mut pages)?;
-    pages.sort();
-    let mut problems = Vec::new();
-    let mut checked = 0;
-    for page in &pages {
-        let name = page
-            .strip_prefix(&html)
-            .unwrap_or(page)
-            .display()
-            .to_string();
-        // print.html is every chapter at once, toc.html the sidebar's fallback
-        // and 404.html the error page: none is a chapter on its own.
-        if ["print.html", "toc.html", "404.html"].contains(&name.as_str()) {
-            continue;
-        }
-        let dom = rendered_dom(&format!("file://{}", page.display()))?;
-        checked += 1;
-        if !dom.contains("<main>") || !dom.contains("<h1") {
-            problems.push(format!("{name}: no <main> with an <h1> heading"));
-        }
-        if !dom.contains("class=\"chapter-item") {
-            problems
-                .push(format!("{name}: the table of contents did not render"));
-        }
-        if dom.contains("{{#") {
-            problems.push(format!("{name}: shows an unexpanded directive"));
-        }
-    }
-    // A term that only the pipe chapter's text contains.
-    let query = "EPIPE";
-    let index = html.join("index.html");
-    let dom =
-        rendered_dom(&format!("file://{}?search={query}", index.display()))?;
-    let results = dom
-        .split("id=\"mdbook-searchresults\"")
-        .nth(1)
-        .and_then(|rest| rest.split("</ul>").next())
-        .unwrap_or("");
-    if !results.contains("href=\"pipe.html") {
-        problems.push(format!("searching for {query} did not find pipe.html"));
-    }
-    if problems.is_empty() {
-        println!("{checked} pages rendered in Chromium; search finds {query}");
-        Ok(())
-    } else {
-        Err(format!("in Chromium:\n{}", problems.join("\n")))
-    }
-}
-
-/// The DOM of `url` after Chromium has run its scripts.
-fn rendered_dom(url: &str) -> Result<String> {
-    let chromium = env::var_os("CHROMIUM").unwrap_or_else(|| "chromium".into());
-    let profile =
-        env::temp_dir().join(format!("xtask-chromium-{}", std::process::id()));
-    let output = Command::new(&chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(url)
-        .output()
-        .map_err(|e| {
-            format!(
-                "cannot run {}: {e} (install Chromium, or set CHROMIUM)",
-                Path::new(&chromium).display()
-            )
-        })?;
-    let _ = fs::remove_dir_all(&profile);
-    if !output.status.success() {
-        return Err(format!(
-            "chromium ended with {} on {url}:\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    String::from_utf8(output.stdout).map_err(|_| {
-        format!("chromium printed a DOM that is not UTF-8 for {url}")
-    })
 }
 
 /// Builds the book once more with mdBook's `markdown` renderer, which writes each page as
@@ -426,6 +337,7 @@ fn check_html(dir: &Path) -> Result<Vec<String>> {
         }
         let mut links = attribute_values(text, "href");
         links.extend(attribute_values(text, "src"));
+        links.extend(attribute_values(text, "srcset"));
         for link in links {
             if let Some(problem) = check_link(dir, page, &link, &ids) {
                 problems.push(format!("{name}: {problem}"));

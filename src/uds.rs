@@ -16,6 +16,7 @@
 //! | `getsockopt(fd, SOL_SOCKET, SO_PEERCRED)`               | [`UnixSocket::peer_credentials`] → [`Credentials`] |
 //! | `getsockopt` / `setsockopt` of `SO_SNDBUF`              | [`UnixSocket::send_buffer_size`], [`UnixSocket::set_send_buffer_size`] |
 //! | `msgsnd` / `msgrcv` by type, over a socket              | [`MessageSocket`]                     |
+//! | bare `send(fd, buf, n, 0)`, `recv(fd, buf, n, 0)`       | [`raw`], for measuring against        |
 //!
 //! [`UnixSocket`] is implemented for every [`AsFd`] type, so it applies to std's
 //! [`UnixStream`](std::os::unix::net::UnixStream) and
@@ -900,9 +901,55 @@ impl From<MessageSocket> for OwnedFd {
     }
 }
 
+/// `send(2)` and `recv(2)` as a C program calls them: one call, C's return value, no
+/// check. This is the baseline that the measurement chapter compares
+/// [`MessageSocket`] against: a C program sends a typed message over a
+/// `SOCK_SEQPACKET` socket as one struct (the type, then the bytes) with `send`, and
+/// receives it with `recv` into the same struct. Programs use [`MessageSocket`].
+pub mod raw {
+    use std::os::fd::RawFd;
+
+    use libc::{c_int, ssize_t};
+
+    /// `send(fd, buf, buf.len(), flags)`.
+    pub fn send(fd: RawFd, buf: &[u8], flags: c_int) -> ssize_t {
+        // SAFETY: `buf` is readable for `buf.len()` bytes during the call, which is
+        // all the kernel reads.
+        unsafe { libc::send(fd, buf.as_ptr().cast(), buf.len(), flags) }
+    }
+
+    /// `recv(fd, buf, buf.len(), flags)`.
+    pub fn recv(fd: RawFd, buf: &mut [u8], flags: c_int) -> ssize_t {
+        // SAFETY: `buf` is writable for `buf.len()` bytes during the call, which is
+        // all the kernel writes.
+        unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), flags) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The raw calls carry what a message socket carries: the type, then the
+    /// bytes, in one packet.
+    #[test]
+    fn raw_packets_are_typed_messages() {
+        let (a, b) = MessageSocket::pair().unwrap();
+        let mut packet = 7i64.to_ne_bytes().to_vec();
+        packet.extend_from_slice(b"hello");
+        let sent = raw::send(a.as_fd().as_raw_fd(), &packet, 0);
+        assert_eq!(sent, 13);
+        let mut b = b;
+        let mut buf = [0u8; 16];
+        let got = b.receive_into(Select::Any, &mut buf).unwrap().unwrap();
+        assert_eq!((got.mtype, &buf[..got.len]), (7, &b"hello"[..]));
+        a.send(9, b"bye").unwrap();
+        let mut raw_buf = [0u8; 16];
+        let n = raw::recv(b.as_fd().as_raw_fd(), &mut raw_buf, 0);
+        assert_eq!(n, 11);
+        assert_eq!(i64::from_ne_bytes(raw_buf[..8].try_into().unwrap()), 9);
+        assert_eq!(&raw_buf[8..11], b"bye");
+    }
 
     #[test]
     fn typed_messages_are_selected_as_msgrcv_selects() {

@@ -13,16 +13,14 @@
 //! | [`temp`] | a private temporary directory for the files a program creates |
 //! | [`uds_request`] | the message types of the Unix domain socket client and server |
 //! | `interrupt` (feature `testing`) | interrupts a thread blocked in a system call with a signal, without `SA_RESTART` |
-//! | `allocations` (feature `testing`) | a global allocator that counts, to prove a hot path allocates nothing |
+//! | [`allocations`] | a global allocator that counts, to prove a hot path allocates nothing (in tests, and in the measurement program) |
 //! | [`user`] | not being root where a permission check is the point |
-//! | [`alloc`] | counts the heap allocations of a piece of code, to prove a hot path makes none |
 //! | [`test_child`] | a test's second process: the test binary running one of its tests again, in a role |
 //! | [`fault`] | a deliberate store through a read-only shared memory attachment, which the kernel answers with `SIGSEGV` |
 //! | `testing` (feature `testing`) | the checks every chapter program gets: snapshot, determinism, `--help`, bad arguments |
 //!
 //! It lives in `chapters/harness/`, beside the chapters that use it.
 
-#[cfg(feature = "testing")]
 pub mod allocations;
 pub mod blocked;
 pub mod cli;

@@ -191,7 +191,8 @@ fn every_rust_file_under_chapters_is_a_target() {
                 && !is_module_of_a_target(&file_path, &roots)
             {
                 problems.push(format!(
-                    "{} is not a target of {}: declare it in {}/Cargo.toml",
+                    "{} is not a target of {}: declare it in {}/Cargo.toml, \
+                     or as a module of a target (`mod NAME;` in the parent file)",
                     file.display(),
                     dir.display(),
                     dir.display()

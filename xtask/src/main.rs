@@ -6,8 +6,10 @@
 //!   or error from mdBook, on a directive left unexpanded, on a broken internal link,
 //!   anchor or image, or on any page where mdBook's own expansion of `{{#include}}`
 //!   differs from the one the tests compile (`mdbook_links.rs`).
+//! - `cargo xtask measure`: measure every IPC mechanism on this machine and rewrite the
+//!   measurement chapter's tables and chart (`measure.rs`).
 //!
-//! Both use mdBook at the pinned version below. If `mdbook` on the PATH is another version
+//! `serve` and `build` use mdBook at the pinned version below. If `mdbook` on the PATH is another version
 //! (or missing), the pinned one is installed once with `cargo install --locked` into
 //! `$CARGO_HOME/apue-ipc/mdbook-<version>`, beside and not over any mdBook you have.
 
@@ -18,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 mod mdbook_links;
+mod measure;
 
 const MDBOOK_VERSION: &str = "0.5.4";
 
@@ -34,6 +37,10 @@ Commands:
   browser       build and check the book, then load every page in headless
                 Chromium: the page and its table of contents render, and search
                 finds a term (needs `chromium` on the PATH, or $CHROMIUM)
+  measure [ARGS]
+                measure every IPC mechanism on this machine (about a minute)
+                and rewrite the measurement chapter's tables and chart:
+                `cargo run --release --bin measure -- --write ARGS`
   help          print this help
 ";
 
@@ -45,6 +52,7 @@ fn main() -> ExitCode {
         Some("serve") => serve(&args[1..]),
         Some("build") if args.len() == 1 => build(),
         Some("browser") if args.len() == 1 => build().and_then(|()| browser()),
+        Some("measure") => measure::run(&root(), &args[1..]),
         Some("help" | "--help" | "-h") => {
             print!("{HELP}");
             Ok(())

@@ -665,6 +665,7 @@ impl<W, R> Bytes<W, R> {
     }
 }
 
+// ANCHOR: bytes
 impl<W: Write + AsRawFd, R: Read + AsRawFd> Endpoint for Bytes<W, R> {
     fn send(
         &mut self,
@@ -697,6 +698,7 @@ impl<W: Write + AsRawFd, R: Read + AsRawFd> Endpoint for Bytes<W, R> {
         Ok(())
     }
 }
+// ANCHOR_END: bytes
 
 /// `writen`: `write` until every byte is written.
 fn writen(fd: RawFd, mut bytes: &[u8]) -> Result<(), Failure> {

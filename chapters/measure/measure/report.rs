@@ -221,6 +221,20 @@ pub fn ratios(results: &Results, key: &Key) -> (Option<f64>, Option<f64>) {
     }
 }
 
+/// The cell of `variant` at `placement` and `size`, if it was measured.
+fn cell(
+    results: &Results,
+    variant: Variant,
+    placement: Placement,
+    size: usize,
+) -> Option<&Cell> {
+    results.cells.get(&Key {
+        variant,
+        placement,
+        size,
+    })
+}
+
 fn quantile(cell: &Cell, q: f64) -> f64 {
     cell.latency.value_at_quantile(q) as f64
 }
@@ -269,6 +283,7 @@ pub fn markdown(results: &Results, machine: &Machine) -> String {
         throughput_table(&mut text, results, placement, &name, &mut notes);
     }
     levers_table(&mut text, results);
+    claim_table(&mut text, results);
     summary(&mut text, results);
     if !notes.is_empty() {
         text.push('\n');
@@ -451,6 +466,72 @@ fn levers_table(text: &mut String, results: &Results) {
     }
 }
 
+/// The note's claim, that XSI IPC may be faster: each XSI mechanism's median
+/// round trip and throughput against the others that do the same job,
+/// through the safe API. Below 1 (round trips) or above 1 (throughput), XSI
+/// is faster.
+fn claim_table(text: &mut String, results: &Results) {
+    use Calls::Safe;
+    let pairs = [
+        (Variant::Msg(Safe), Variant::Pipe(Safe)),
+        (Variant::Msg(Safe), Variant::SeqPacket(Safe)),
+        (Variant::Msg(Safe), Variant::PosixMq(Safe)),
+        (Variant::ShmSem(Safe), Variant::Pthread(Safe)),
+        (Variant::ShmSem(Safe), Variant::FutexRing),
+    ];
+    let _ = writeln!(
+        text,
+        "\n#### XSI IPC against the others: round trips, and throughput\n\n\
+         Each cell: the XSI mechanism's median round trip over the other's \
+         (below 1: XSI is quicker), then its throughput over the other's \
+         (above 1: XSI moves more).\n"
+    );
+    let _ = write!(text, "| XSI | against | placement |");
+    for size in SIZES {
+        let _ = write!(text, " {} |", size_name(size));
+    }
+    let _ = writeln!(text, "\n|---|---|---|---:|---:|---:|");
+    let (mut quicker, mut compared) = (0, 0);
+    for placement in results.cpus.placements() {
+        for (xsi, other) in pairs {
+            let _ = write!(
+                text,
+                "| {} | {} | {} |",
+                label(xsi).0,
+                label(other).0,
+                match placement {
+                    Placement::Cross => "across cores",
+                    Placement::Same => "one core",
+                }
+            );
+            for size in SIZES {
+                let get = |variant| cell(results, variant, placement, size);
+                match (get(xsi), get(other)) {
+                    (Some(x), Some(o))
+                        if !x.latency.is_empty() && !o.latency.is_empty() =>
+                    {
+                        let round_trip = quantile(x, 0.5) / quantile(o, 0.5);
+                        let moved = throughput(x) / throughput(o);
+                        compared += 1;
+                        if round_trip < 0.95 {
+                            quicker += 1;
+                        }
+                        let _ =
+                            write!(text, " ×{round_trip:.2}, ×{moved:.2} |");
+                    }
+                    _ => text.push_str(" n/a |"),
+                }
+            }
+            text.push('\n');
+        }
+    }
+    let _ = writeln!(
+        text,
+        "\nXSI's round trip was quicker by more than 5% in {quicker} of these \
+         {compared} comparisons."
+    );
+}
+
 /// The spread of the ratios of the safe API to the raw calls, beside the
 /// control's, the futex target, and the allocations.
 fn summary(text: &mut String, results: &Results) {
@@ -504,13 +585,7 @@ fn summary(text: &mut String, results: &Results) {
     text.push('\n');
     let placement = results.cpus.placements()[0];
     for size in SIZES {
-        let get = |variant| {
-            results.cells.get(&Key {
-                variant,
-                placement,
-                size,
-            })
-        };
+        let get = |variant| cell(results, variant, placement, size);
         if let (Some(ring), Some(bare)) =
             (get(Variant::FutexRing), get(Variant::PingPong))
         {
@@ -731,13 +806,7 @@ pub fn chart(results: &Results) -> Result<String, String> {
         })
         .collect();
     let n = shown.len();
-    let get = |variant: Variant, size: usize| {
-        results.cells.get(&Key {
-            variant,
-            placement,
-            size,
-        })
-    };
+    let get = |variant, size| cell(results, variant, placement, size);
     let mut svg = String::new();
     {
         let root =

@@ -43,6 +43,7 @@ fn numbers() -> Filters {
         (r"\d+ (seconds|probes|rounds|ms|round trips)", "[n] $1"),
         (r", \d+ here", ", [n] here"),
         (r"\d+\.\d\d per message", "[n] per message"),
+        (r"\d+ of these \d+", "[n] of these [n]"),
     ]
     .map(|(pattern, replacement)| {
         (pattern.to_string(), replacement.to_string())

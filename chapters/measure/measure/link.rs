@@ -276,9 +276,13 @@ impl Limits {
 }
 
 fn corrupt(what: &str, seq: u64) -> Failure {
+    let message = if seq & REPLY == 0 {
+        format!("message {seq}")
+    } else {
+        format!("the reply to message {}", seq & !REPLY)
+    };
     Failure::Runtime(
-        format!("message {seq}: {what}: the payload is not what was sent")
-            .into(),
+        format!("{message}: {what}: the payload is not what was sent").into(),
     )
 }
 

@@ -51,7 +51,8 @@ unsafe impl<const SLOTS: usize, const SIZE: usize> bytemuck::AnyBitPattern
 }
 
 /// The mutex, its ring and the two condition variables: the objects of the
-/// ring that [`send`], [`receive`] and [`close`] drive with bare calls.
+/// ring that [`Ring::send`], [`Ring::receive`] and [`Ring::close`] drive
+/// with bare calls.
 pub struct Ring<'a, const SLOTS: usize, const SIZE: usize> {
     pub slots: &'a SharedMutex<RingSlots<SLOTS, SIZE>>,
     pub not_empty: &'a SharedCondvar,

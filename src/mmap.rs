@@ -12,6 +12,7 @@
 //! | `addr[i]`                                                      | [`Mapping::bytes`]            |
 //! | `msync(addr, n, MS_SYNC)`                                      | [`Mapping::sync`]             |
 //! | `munmap(addr, n)`                                              | dropping the [`Mapping`]      |
+//! | a ring signalled with `futex(2)`, or spinning; a futex ping-pong | [`raw`], for measuring against |
 //!
 //! # Safe access to memory other processes write
 //!
@@ -66,6 +67,8 @@ use nix::sys::mman::{self, MapFlags, MsFlags, ProtFlags};
 use nix::sys::stat::fstat;
 
 use crate::error::{Error, Result};
+
+pub mod raw;
 
 /// Pages mapped into this process, readable and writable, unmapped on drop.
 ///

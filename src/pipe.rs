@@ -11,9 +11,11 @@
 //! | `fpathconf(fd, _PC_PIPE_BUF)`      | [`PipeEnd::pipe_buf`]                  |
 //! | `fstat(fd, &st); S_ISFIFO(st.st_mode)` | [`PipeEnd::is_fifo`]               |
 //! | `fcntl(fd, F_GETPIPE_SZ)` (Linux)  | [`PipeEnd::capacity`]                  |
+//! | `fcntl(fd, F_SETPIPE_SZ, n)` (Linux) | [`PipeEnd::set_capacity`]            |
 //! | `fcntl(fd, F_SETFL, O_NONBLOCK)`   | [`PipeEnd::set_nonblocking`]           |
 //! | one `write(fd, buf, n)`            | [`PipeEnd::write_once`]                |
 //! | one `write` of at most `PIPE_BUF`  | [`PipeEnd::write_atomic`]              |
+//! | bare `read(fd, ...)`, `write(fd, ...)` | [`raw`], for measuring against     |
 //!
 //! [`PipeEnd`] is implemented for every [`AsFd`] type, so it applies equally to a FIFO opened
 //! as a [`std::fs::File`].
@@ -99,6 +101,28 @@ pub trait PipeEnd: AsFd {
         })
     }
 
+    /// `fcntl(fd, F_SETPIPE_SZ, bytes)`: lets the pipe hold at least `bytes` before a
+    /// writer blocks, and returns what the kernel chose (`bytes` rounded up to a power
+    /// of two pages). Linux only. An unprivileged process may ask for up to
+    /// `/proc/sys/fs/pipe-max-size` (1 MiB by default), else `EPERM`; a size below
+    /// what the pipe holds now is `EBUSY`.
+    fn set_capacity(&self, bytes: usize) -> Result<usize> {
+        let asked = libc::c_int::try_from(bytes).map_err(|_| {
+            Error::refused(
+                "fcntl(F_SETPIPE_SZ)",
+                name_of(self.as_fd()),
+                nix::errno::Errno::EINVAL,
+                format!("{bytes} bytes do not fit an int"),
+            )
+        })?;
+        let size = fcntl(self.as_fd(), FcntlArg::F_SETPIPE_SZ(asked)).map_err(
+            |e| Error::os("fcntl(F_SETPIPE_SZ)", name_of(self.as_fd()), e),
+        )?;
+        usize::try_from(size).map_err(|_| {
+            Error::unexpected("fcntl", name_of(self.as_fd()), "negative size")
+        })
+    }
+
     /// Sets or clears `O_NONBLOCK`. A non-blocking read of an empty pipe, or write to a full
     /// one, fails with `EAGAIN` instead of waiting.
     fn set_nonblocking(&self, nonblocking: bool) -> Result<()> {
@@ -169,6 +193,31 @@ fn name_of(fd: BorrowedFd<'_>) -> String {
     }
 }
 
+/// `read(2)` and `write(2)` as a C program calls them: one call, C's return value (the
+/// byte count, or `-1` with `errno` set), no check and no retry. This is the baseline
+/// that the measurement chapter compares `std`'s pipe ends, FIFOs and stream sockets
+/// against (they make these same calls); programs use [`Pipe`] and the std types.
+pub mod raw {
+    use std::os::fd::RawFd;
+
+    use libc::ssize_t;
+
+    /// `read(fd, buf, buf.len())`.
+    pub fn read(fd: RawFd, buf: &mut [u8]) -> ssize_t {
+        // SAFETY: `buf` is writable for `buf.len()` bytes during the call, which is
+        // all the kernel writes. A bad descriptor is the error EBADF, not undefined
+        // behaviour.
+        unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) }
+    }
+
+    /// `write(fd, buf, buf.len())`.
+    pub fn write(fd: RawFd, buf: &[u8]) -> ssize_t {
+        // SAFETY: `buf` is readable for `buf.len()` bytes during the call, which is
+        // all the kernel reads.
+        unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,6 +259,20 @@ mod tests {
                 path.display()
             )
         );
+    }
+
+    #[test]
+    fn capacity_can_be_raised_and_raw_calls_move_bytes() {
+        let pipe = Pipe::new().unwrap();
+        let got = pipe.writer.set_capacity(256 * 1024).unwrap();
+        assert_eq!(got, 256 * 1024);
+        assert_eq!(pipe.reader.capacity().unwrap(), got);
+        assert_eq!(raw::write(pipe.writer.as_raw_fd(), b"hello"), 5);
+        let mut buf = [0u8; 8];
+        assert_eq!(raw::read(pipe.reader.as_raw_fd(), &mut buf), 5);
+        assert_eq!(&buf[..5], b"hello");
+        assert_eq!(raw::write(-1, b"x"), -1);
+        assert_eq!(nix::errno::Errno::last(), nix::errno::Errno::EBADF);
     }
 
     #[test]

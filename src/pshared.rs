@@ -16,6 +16,8 @@
 //! | `pthread_cond_timedwait`                                 | [`SharedCondvar::wait_timeout`], [`SharedCondvar::wait_timeout_while`] |
 //! | `pthread_cond_signal`, `pthread_cond_broadcast`          | [`SharedCondvar::notify_one`], [`SharedCondvar::notify_all`] |
 //! | `pthread_cond_destroy`                                   | [`SharedCondvar::destroy`], or dropping it in its owner |
+//! | the same in a `memfd_create` file, mapped by another process | [`SharedMutex::in_memfd`], [`SharedMutex::open_memfd`], [`SharedCondvar::in_memfd`], [`SharedCondvar::open_memfd`] |
+//! | the bare calls, on a ring of messages                    | [`raw`], for measuring against        |
 //!
 //! # Guards
 //!
@@ -40,6 +42,22 @@
 //! users: [`crate::fork::Child`] borrows what the child's closure borrows, so
 //! the compiler makes the parent wait for the child (or kill it) before the
 //! object can go.
+//!
+//! # Between processes that do not fork
+//!
+//! An object made by [`SharedMutex::in_memfd`] or [`SharedCondvar::in_memfd`]
+//! lives in a file of its own instead, made by
+//! [`memfd_create`](crate::mmap::memfd), whose descriptor
+//! ([`SharedMutex::memfd`]) can go to any process: one started with `exec`,
+//! by inheritance or over a Unix domain socket (`SCM_RIGHTS`). That process
+//! maps the same pages with [`SharedMutex::open_memfd`], which checks that
+//! the file holds an object of this kind and size that its creator finished
+//! initialising. The creator is still the owner, and the only process that
+//! destroys the object; nothing makes it wait for the others, so it must
+//! outlive their use (a process that uses an object destroyed under it gets
+//! an error or waits; its mapping, and so the memory, stays). Every process
+//! that has the descriptor can write the file's bytes, as any process that
+//! shares memory can: give it to your own programs only.
 //!
 //! The protected value is a [`bytemuck::AnyBitPattern`] type (integers,
 //! floats, arrays and `#[derive(AnyBitPattern)]` structs of them): no
@@ -99,8 +117,12 @@ use libc::c_int;
 use nix::errno::Errno;
 use nix::unistd::{getpid, Pid};
 
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+
 use crate::error::{Error, Result};
-use crate::mmap::Mapping;
+use crate::mmap::{memfd, Mapping};
+
+pub mod raw;
 
 /// What errors name as the object.
 const MUTEX: &str = "shared mutex";
@@ -123,6 +145,68 @@ fn check(ret: c_int, call: &'static str, object: &'static str) -> Result<()> {
 struct MutexCell<T> {
     raw: UnsafeCell<libc::pthread_mutex_t>,
     value: UnsafeCell<T>,
+    /// [`MUTEX_READY`] once the mutex is initialised (0 before): what
+    /// [`SharedMutex::open_memfd`] checks before it uses a file's mutex.
+    ready: AtomicU32,
+}
+
+/// What [`MutexCell::ready`] and [`CondCell::ready`] hold once initialised:
+/// two different words, so that a condition variable's file is not taken for
+/// a mutex's.
+const MUTEX_READY: u32 = u32::from_be_bytes(*b"MUTX");
+const CONDVAR_READY: u32 = u32::from_be_bytes(*b"COND");
+
+/// Where an object lives: a new shared mapping of `len` bytes, anonymous, or
+/// of a new memfd (which is returned too).
+fn home(
+    len: usize,
+    in_memfd: bool,
+    label: &'static std::ffi::CStr,
+) -> Result<(Mapping, Option<OwnedFd>)> {
+    if in_memfd {
+        let file = memfd(label, len)?;
+        Ok((Mapping::file(&file, len)?, Some(file)))
+    } else {
+        Ok((Mapping::anonymous(len)?, None))
+    }
+}
+
+/// Maps the memfd `file` that another process made for an object of `len`
+/// bytes, whose `ready` word (at `ready_offset`) must hold `ready`.
+fn open_home(
+    file: &OwnedFd,
+    len: usize,
+    ready_offset: usize,
+    ready: u32,
+    object: &'static str,
+) -> Result<Mapping> {
+    let size = nix::sys::stat::fstat(file.as_fd())
+        .map_err(|e| Error::os("fstat", object, e))?
+        .st_size;
+    if u64::try_from(size).ok() != Some(len as u64) {
+        return Err(Error::refused(
+            "mmap",
+            object,
+            Errno::EINVAL,
+            format!("the file holds {size} bytes, this object {len}"),
+        ));
+    }
+    let mapping = Mapping::file(file, len)?;
+    // SAFETY: the mapping holds `len` bytes from a page boundary, and
+    // `ready_offset` is the offset of an `AtomicU32` field within them (see
+    // the callers); any bits are a valid `AtomicU32`.
+    let word =
+        unsafe { &*mapping.as_ptr().add(ready_offset).cast::<AtomicU32>() };
+    // Acquire: pairs with the creator's release store after the init.
+    if word.load(Ordering::Acquire) != ready {
+        return Err(Error::refused(
+            "mmap",
+            object,
+            Errno::EINVAL,
+            "the file holds no initialised object of this kind",
+        ));
+    }
+    Ok(mapping)
 }
 
 /// A mutex that processes share, and the value it protects.
@@ -131,7 +215,12 @@ struct MutexCell<T> {
 /// happens when a holder dies.
 pub struct SharedMutex<T: AnyBitPattern> {
     mapping: Mapping,
-    owner: Pid,
+    /// The memfd, for a mutex made by [`SharedMutex::in_memfd`] or opened
+    /// with [`SharedMutex::open_memfd`].
+    file: Option<OwnedFd>,
+    /// The process that initialised it, and destroys it; `None` in a process
+    /// that opened it.
+    owner: Option<Pid>,
     destroyed: bool,
     value: PhantomData<T>,
     /// Not `Send`: the handle stays with its owner, and threads and forked
@@ -150,18 +239,56 @@ impl<T: AnyBitPattern> SharedMutex<T> {
     /// It is an *error-checking* mutex: locking it again from the thread
     /// that holds it fails with `EDEADLK` instead of waiting for ever.
     pub fn new(value: T) -> Result<SharedMutex<T>> {
-        SharedMutex::init(value, false)
+        SharedMutex::init(value, false, false)
     }
 
     /// A process-shared, *robust* mutex holding `value`: when a process dies
     /// holding it, the next locker is told (see [`SharedMutex::lock_robust`]).
     pub fn new_robust(value: T) -> Result<SharedMutex<T>> {
-        SharedMutex::init(value, true)
+        SharedMutex::init(value, true, false)
     }
 
-    fn init(value: T, robust: bool) -> Result<SharedMutex<T>> {
+    /// A process-shared mutex holding `value`, as [`SharedMutex::new`] makes
+    /// it, in a memfd of its own: any process given the descriptor
+    /// ([`SharedMutex::memfd`]) can use it, with [`SharedMutex::open_memfd`].
+    pub fn in_memfd(value: T) -> Result<SharedMutex<T>> {
+        SharedMutex::init(value, false, true)
+    }
+
+    /// The mutex in the memfd `file`, which another process made with
+    /// [`SharedMutex::in_memfd`] with the same `T`. Refused with `EINVAL` if
+    /// the file's size is not this mutex's, or if it holds no initialised
+    /// mutex. This process never destroys it: its creator does.
+    pub fn open_memfd(file: OwnedFd) -> Result<SharedMutex<T>> {
         const { assert!(std::mem::align_of::<MutexCell<T>>() <= PAGE) };
-        let mapping = Mapping::anonymous(size_of::<MutexCell<T>>())?;
+        let mapping = open_home(
+            &file,
+            size_of::<MutexCell<T>>(),
+            std::mem::offset_of!(MutexCell<T>, ready),
+            MUTEX_READY,
+            MUTEX,
+        )?;
+        Ok(SharedMutex {
+            mapping,
+            file: Some(file),
+            owner: None,
+            destroyed: false,
+            value: PhantomData,
+            stays: PhantomData,
+        })
+    }
+
+    /// The memfd the mutex lives in, if it was made by
+    /// [`SharedMutex::in_memfd`] or opened from one: the descriptor to give
+    /// another process.
+    pub fn memfd(&self) -> Option<BorrowedFd<'_>> {
+        self.file.as_ref().map(|file| file.as_fd())
+    }
+
+    fn init(value: T, robust: bool, in_memfd: bool) -> Result<SharedMutex<T>> {
+        const { assert!(std::mem::align_of::<MutexCell<T>>() <= PAGE) };
+        let (mapping, file) =
+            home(size_of::<MutexCell<T>>(), in_memfd, c"shared-mutex")?;
         let cell = mapping.as_ptr().cast::<MutexCell<T>>();
         // SAFETY: the mapping is new, large enough for a `MutexCell<T>` and
         // page-aligned (checked above to suffice); no one else sees it yet.
@@ -199,9 +326,14 @@ impl<T: AnyBitPattern> SharedMutex<T> {
             )
         };
         check(ret, "pthread_mutex_init", MUTEX)?;
+        // SAFETY: `ready` is in the new mapping, zeroed; any bits are a valid
+        // AtomicU32. Release: a process that sees the word sees the
+        // initialised mutex and value.
+        unsafe { &(*cell).ready }.store(MUTEX_READY, Ordering::Release);
         Ok(SharedMutex {
             mapping,
-            owner: getpid(),
+            file,
+            owner: Some(getpid()),
             destroyed: false,
             value: PhantomData,
             stays: PhantomData,
@@ -293,7 +425,7 @@ impl<T: AnyBitPattern> SharedMutex<T> {
     }
 
     fn destroy_once(&mut self) -> Result<()> {
-        if self.destroyed || getpid() != self.owner {
+        if self.destroyed || self.owner != Some(getpid()) {
             return Ok(());
         }
         self.destroyed = true;
@@ -440,6 +572,8 @@ impl<T: AnyBitPattern + fmt::Debug> fmt::Debug for OwnerDied<'_, T> {
 #[repr(C)]
 struct CondCell {
     raw: UnsafeCell<libc::pthread_cond_t>,
+    /// [`CONDVAR_READY`] once initialised.
+    ready: AtomicU32,
     /// The address of the mutex waits use, 0 before the first wait: POSIX
     /// leaves waits with two different mutexes at once undefined.
     mutex: AtomicUsize,
@@ -451,7 +585,10 @@ struct CondCell {
 /// A condition variable that processes share, used with a [`SharedMutex`].
 pub struct SharedCondvar {
     mapping: Mapping,
-    owner: Pid,
+    /// The memfd, as for [`SharedMutex`].
+    file: Option<OwnedFd>,
+    /// The process that initialised it; `None` in one that opened it.
+    owner: Option<Pid>,
     destroyed: bool,
     /// Not `Send`, for the reason [`SharedMutex`] is not.
     stays: PhantomData<*const ()>,
@@ -477,7 +614,44 @@ impl SharedCondvar {
     /// waits measure time on `CLOCK_MONOTONIC`, which setting the clock does
     /// not move.
     pub fn new() -> Result<SharedCondvar> {
-        let mapping = Mapping::anonymous(size_of::<CondCell>())?;
+        SharedCondvar::init(false)
+    }
+
+    /// A process-shared condition variable, as [`SharedCondvar::new`] makes
+    /// it, in a memfd of its own, for processes that do not fork: see
+    /// [`SharedMutex::in_memfd`].
+    pub fn in_memfd() -> Result<SharedCondvar> {
+        SharedCondvar::init(true)
+    }
+
+    /// The condition variable in the memfd `file`, made by another process
+    /// with [`SharedCondvar::in_memfd`]; refused with `EINVAL` if the file
+    /// holds none. This process never destroys it.
+    pub fn open_memfd(file: OwnedFd) -> Result<SharedCondvar> {
+        let mapping = open_home(
+            &file,
+            size_of::<CondCell>(),
+            std::mem::offset_of!(CondCell, ready),
+            CONDVAR_READY,
+            CONDVAR,
+        )?;
+        Ok(SharedCondvar {
+            mapping,
+            file: Some(file),
+            owner: None,
+            destroyed: false,
+            stays: PhantomData,
+        })
+    }
+
+    /// The memfd it lives in, if any: the descriptor to give another process.
+    pub fn memfd(&self) -> Option<BorrowedFd<'_>> {
+        self.file.as_ref().map(|file| file.as_fd())
+    }
+
+    fn init(in_memfd: bool) -> Result<SharedCondvar> {
+        let (mapping, file) =
+            home(size_of::<CondCell>(), in_memfd, c"shared-condvar")?;
         let cell = mapping.as_ptr().cast::<CondCell>();
         let mut attr = Attr::new(
             "pthread_condattr_init",
@@ -505,9 +679,12 @@ impl SharedCondvar {
             )
         };
         check(ret, "pthread_cond_init", CONDVAR)?;
+        // SAFETY: as for the mutex's `ready`.
+        unsafe { &(*cell).ready }.store(CONDVAR_READY, Ordering::Release);
         Ok(SharedCondvar {
             mapping,
-            owner: getpid(),
+            file,
+            owner: Some(getpid()),
             destroyed: false,
             stays: PhantomData,
         })
@@ -655,7 +832,7 @@ impl SharedCondvar {
     }
 
     fn destroy_once(&mut self) -> Result<()> {
-        if self.destroyed || getpid() != self.owner {
+        if self.destroyed || self.owner != Some(getpid()) {
             return Ok(());
         }
         let waiters = self.cell().waiters.load(Ordering::Relaxed);
@@ -959,6 +1136,65 @@ mod tests {
             Locked::Consistent(_)
         ));
         assert_eq!(*mutex.lock_timeout(PATIENCE).unwrap(), 0);
+    }
+
+    /// A second mapping of the memfd, as another process makes it, reaches
+    /// the same mutex, value and condition variable; only the creator
+    /// destroys them.
+    #[test]
+    fn a_memfd_mutex_is_the_same_mutex_in_every_mapping() {
+        let mutex = SharedMutex::in_memfd(5u64).unwrap();
+        let cond = SharedCondvar::in_memfd().unwrap();
+        let dup = |fd: Option<BorrowedFd<'_>>| {
+            fd.unwrap().try_clone_to_owned().unwrap()
+        };
+        let other = SharedMutex::<u64>::open_memfd(dup(mutex.memfd())).unwrap();
+        let other_cond = SharedCondvar::open_memfd(dup(cond.memfd())).unwrap();
+        let tried = Barrier::new(2);
+        thread::scope(|scope| {
+            let held = mutex.lock().unwrap();
+            let waiter = scope.spawn(|| {
+                let err =
+                    other.lock_timeout(Duration::from_millis(20)).unwrap_err();
+                assert_eq!(err.errno(), Some(Errno::ETIMEDOUT));
+                tried.wait();
+                let guard = other_cond
+                    .wait_while(other.lock().unwrap(), |v| *v == 5)
+                    .unwrap();
+                *guard
+            });
+            tried.wait(); // its timed lock failed while this guard was held
+            drop(held);
+            *mutex.lock().unwrap() = 6;
+            cond.notify_all();
+            assert_eq!(waiter.join().unwrap(), 6);
+        });
+        drop(other);
+        drop(other_cond);
+        assert_eq!(
+            *mutex.lock().unwrap(),
+            6,
+            "an opener's drop destroys nothing"
+        );
+        mutex.destroy().unwrap();
+        cond.destroy().unwrap();
+    }
+
+    #[test]
+    fn a_memfd_of_another_kind_or_size_is_refused() {
+        let cond = SharedCondvar::in_memfd().unwrap();
+        let file = cond.memfd().unwrap().try_clone_to_owned().unwrap();
+        let err = SharedMutex::<u64>::open_memfd(file).err().unwrap();
+        assert_eq!(err.errno(), Some(Errno::EINVAL));
+        let mutex = SharedMutex::in_memfd(0u64).unwrap();
+        let file = mutex.memfd().unwrap().try_clone_to_owned().unwrap();
+        let err = SharedMutex::<[u64; 2]>::open_memfd(file).err().unwrap();
+        assert_eq!(err.errno(), Some(Errno::EINVAL));
+        assert!(err.to_string().contains("bytes"), "{err}");
+        let file = memfd(c"zeroes", size_of::<CondCell>()).unwrap();
+        let err = SharedCondvar::open_memfd(file).err().unwrap();
+        assert!(err.to_string().contains("no initialised"), "{err}");
+        assert!(SharedMutex::new(0u8).unwrap().memfd().is_none());
     }
 
     #[test]

@@ -20,6 +20,7 @@
 //! | `struct sembuf { sem_num, sem_op, sem_flg }`   | [`Op`], with [`Flags`] always set           |
 //! | `semop(id, ops, n)`                            | [`SemaphoreSet::apply`]                     |
 //! | `semtimedop(id, ops, n, &timeout)` (Linux)     | [`SemaphoreSet::apply_within`]              |
+//! | bare `semop(id, ops, n)`                       | [`raw`], for measuring against              |
 //!
 //! A set that [`SemaphoreSet::new`] or [`SemaphoreSet::open`] created is removed when
 //! its handle is dropped, unless [`SemaphoreSet::keep`] was called.
@@ -503,9 +504,45 @@ extern "C" {
     ) -> c_int;
 }
 
+/// `semop(2)` as a C program calls it: glibc's `semop` on an array of `struct sembuf`,
+/// C's return value (`-1` with `errno` set on failure), no check. This is the baseline
+/// that the measurement chapter compares [`SemaphoreSet::apply`] against; programs use
+/// [`SemaphoreSet`].
+pub mod raw {
+    use libc::c_int;
+
+    /// `semop(id, ops, ops.len())`.
+    pub fn semop(id: c_int, ops: &mut [libc::sembuf]) -> c_int {
+        // SAFETY: `ops` is `ops.len()` valid `struct sembuf`s during the call; the
+        // kernel only reads them.
+        unsafe { libc::semop(id, ops.as_mut_ptr(), ops.len()) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_semop_changes_the_set_as_apply_does() {
+        let set = SemaphoreSet::with_values(&[0, 0]).unwrap();
+        let mut give = [libc::sembuf {
+            sem_num: 1,
+            sem_op: 2,
+            sem_flg: 0,
+        }];
+        assert_eq!(raw::semop(set.id().raw(), &mut give), 0);
+        assert_eq!(set.values().unwrap(), [0, 2]);
+        set.apply(&[Op::take(1)]).unwrap();
+        assert_eq!(set.value(1).unwrap(), 1);
+        let mut take = [libc::sembuf {
+            sem_num: 0,
+            sem_op: -1,
+            sem_flg: libc::IPC_NOWAIT as i16,
+        }];
+        assert_eq!(raw::semop(set.id().raw(), &mut take), -1);
+        assert_eq!(Errno::last(), Errno::EAGAIN);
+    }
 
     #[test]
     fn an_op_is_a_sembuf() {

@@ -16,6 +16,8 @@
 //! | `getsockopt(fd, SOL_SOCKET, SO_PEERCRED)`               | [`UnixSocket::peer_credentials`] → [`Credentials`] |
 //! | `getsockopt` / `setsockopt` of `SO_SNDBUF`              | [`UnixSocket::send_buffer_size`], [`UnixSocket::set_send_buffer_size`] |
 //! | `msgsnd` / `msgrcv` by type, over a socket              | [`MessageSocket`]                     |
+//! | `send` / `recv` of a `struct { long type; char text[]; }` | [`MessageSocket::send_buffer`], [`MessageSocket::receive_buffer`] with a [`PacketBuffer`] |
+//! | bare `send(fd, buf, n, 0)`, `recv(fd, buf, n, 0)`       | [`raw`], for measuring against        |
 //!
 //! [`UnixSocket`] is implemented for every [`AsFd`] type, so it applies to std's
 //! [`UnixStream`](std::os::unix::net::UnixStream) and
@@ -427,6 +429,112 @@ pub struct Received {
     pub len: usize,
 }
 
+/// A typed message that the caller owns and reuses, laid out as it travels
+/// over a [`MessageSocket`]: the type (8 bytes), then the bytes, in one
+/// buffer, as a C program's `struct` holds them. Sending it is one `send`,
+/// receiving into it one `recv`: no gather, no scatter, no copy but the
+/// kernel's ([`MessageSocket::send_buffer`], [`MessageSocket::receive_buffer`]).
+#[derive(Clone)]
+pub struct PacketBuffer {
+    /// The type, then room for `capacity` bytes.
+    bytes: Vec<u8>,
+    /// The length of the message it holds.
+    len: usize,
+}
+
+impl PacketBuffer {
+    /// A buffer with room for a message of `capacity` bytes, holding an empty
+    /// message of type 1. A capacity that cannot be allocated is the error
+    /// `ENOMEM`, not an abort.
+    pub fn new(capacity: usize) -> Result<PacketBuffer> {
+        let mut bytes = Vec::new();
+        let total = capacity.checked_add(HEADER).ok_or(Errno::ENOMEM);
+        total
+            .and_then(|total| {
+                bytes.try_reserve_exact(total).map_err(|_| Errno::ENOMEM)?;
+                bytes.resize(total, 0);
+                Ok(())
+            })
+            .map_err(|e| {
+                Error::os(
+                    "allocate",
+                    format!("a buffer of {capacity} bytes"),
+                    e,
+                )
+            })?;
+        bytes[..HEADER].copy_from_slice(&1i64.to_ne_bytes());
+        Ok(PacketBuffer { bytes, len: 0 })
+    }
+
+    /// The room for a message, in bytes: the longest it can receive.
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.bytes.len() - HEADER
+    }
+
+    /// The type of the message it holds.
+    #[inline]
+    pub fn mtype(&self) -> i64 {
+        let mut header = [0u8; HEADER];
+        header.copy_from_slice(&self.bytes[..HEADER]);
+        i64::from_ne_bytes(header)
+    }
+
+    /// Changes the type of the message it holds (greater than 0 to be sent).
+    #[inline]
+    pub fn set_mtype(&mut self, mtype: i64) {
+        self.bytes[..HEADER].copy_from_slice(&mtype.to_ne_bytes());
+    }
+
+    /// The bytes of the message it holds.
+    #[inline]
+    pub fn data(&self) -> &[u8] {
+        &self.bytes[HEADER..HEADER + self.len]
+    }
+
+    /// The bytes of the message it holds, to change in place.
+    #[inline]
+    pub fn data_mut(&mut self) -> &mut [u8] {
+        &mut self.bytes[HEADER..HEADER + self.len]
+    }
+
+    /// Makes the message it holds `len` bytes long (what was there before
+    /// stays; new room is zeroes or an earlier message's bytes), to be
+    /// written in place with [`PacketBuffer::data_mut`]. `EMSGSIZE` beyond
+    /// the capacity.
+    pub fn set_len(&mut self, len: usize) -> Result<()> {
+        if len > self.capacity() {
+            return Err(Error::refused(
+                "PacketBuffer::set_len",
+                format!("a message of {len} bytes"),
+                Errno::EMSGSIZE,
+                format!("the buffer has room for {} bytes", self.capacity()),
+            ));
+        }
+        self.len = len;
+        Ok(())
+    }
+
+    /// Makes it hold a message of type `mtype` with the bytes of `data`,
+    /// copied in; `EMSGSIZE` beyond the capacity.
+    pub fn set(&mut self, mtype: i64, data: &[u8]) -> Result<()> {
+        self.set_len(data.len())?;
+        self.set_mtype(mtype);
+        self.data_mut().copy_from_slice(data);
+        Ok(())
+    }
+}
+
+impl fmt::Debug for PacketBuffer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PacketBuffer")
+            .field("mtype", &self.mtype())
+            .field("len", &self.len)
+            .field("capacity", &self.capacity())
+            .finish()
+    }
+}
+
 /// What [`MessageSocket::waiting`] counts: the messages sent to this end and not yet
 /// received, and their bytes (without the types).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -524,6 +632,25 @@ impl MessageSocket {
         self.send_flags(mtype, data, MsgFlags::MSG_NOSIGNAL)
     }
 
+    /// Sends the message in `buffer`, waiting while the socket's send buffer
+    /// is full: one `send` of the type and the bytes where they lie, as a C
+    /// program sends its `struct`. Cheaper than [`MessageSocket::send`] by
+    /// the kernel's gathering of two pieces (a `sendmsg`).
+    #[inline]
+    pub fn send_buffer(&self, buffer: &PacketBuffer) -> Result<()> {
+        let mtype = buffer.mtype();
+        if mtype <= 0 {
+            return Err(self.bad_type(mtype));
+        }
+        let packet = &buffer.bytes[..HEADER + buffer.len];
+        match socket::send(self.fd.as_raw_fd(), packet, MsgFlags::MSG_NOSIGNAL)
+        {
+            Ok(sent) if sent == packet.len() => Ok(()),
+            Ok(sent) => Err(self.short_send(mtype, sent, packet.len())),
+            Err(e) => Err(Error::os("send", self.object(mtype), e)),
+        }
+    }
+
     /// Sends without waiting: a full send buffer is the error `EAGAIN`.
     pub fn try_send(&self, mtype: i64, data: &[u8]) -> Result<()> {
         self.send_flags(
@@ -540,12 +667,7 @@ impl MessageSocket {
         flags: MsgFlags,
     ) -> Result<()> {
         if mtype <= 0 {
-            return Err(Error::refused(
-                "sendmsg",
-                self.object(mtype),
-                Errno::EINVAL,
-                format!("the message type must be greater than 0, not {mtype}"),
-            ));
+            return Err(self.bad_type(mtype));
         }
         let header = mtype.to_ne_bytes();
         let iov = [IoSlice::new(&header), IoSlice::new(data)];
@@ -553,13 +675,86 @@ impl MessageSocket {
             socket::sendmsg::<()>(self.fd.as_raw_fd(), &iov, &[], flags, None)
                 .map_err(|e| Error::os("sendmsg", self.object(mtype), e))?;
         if sent != HEADER + data.len() {
-            return Err(Error::unexpected(
-                "sendmsg",
-                self.object(mtype),
-                format!("sent {sent} of {} bytes", HEADER + data.len()),
-            ));
+            return Err(self.short_send(mtype, sent, HEADER + data.len()));
         }
         Ok(())
+    }
+
+    #[cold]
+    fn bad_type(&self, mtype: i64) -> Error {
+        Error::refused(
+            "sendmsg",
+            self.object(mtype),
+            Errno::EINVAL,
+            format!("the message type must be greater than 0, not {mtype}"),
+        )
+    }
+
+    #[cold]
+    fn short_send(&self, mtype: i64, sent: usize, len: usize) -> Error {
+        Error::unexpected(
+            "sendmsg",
+            self.object(mtype),
+            format!("sent {sent} of {len} bytes"),
+        )
+    }
+
+    /// Receives the message `select` chooses into `buffer`, waiting until
+    /// one arrives; `None` once the peer has closed the connection and
+    /// nothing waiting matches. The next message ([`Select::Any`] with
+    /// nothing stashed) is one `recv` of the type and the bytes together, as
+    /// in C; a selection by type peeks first, as
+    /// [`MessageSocket::receive_into`] does. A message longer than the buffer
+    /// is handled as there: `E2BIG` if it stays, an error that says so if a
+    /// single `recv` cut it.
+    #[inline]
+    pub fn receive_buffer(
+        &mut self,
+        select: Select,
+        buffer: &mut PacketBuffer,
+    ) -> Result<Option<Received>> {
+        if select != Select::Any || !self.stash.is_empty() {
+            return self.receive_buffer_selected(select, buffer);
+        }
+        let capacity = buffer.capacity();
+        let result = socket::recv(
+            self.fd.as_raw_fd(),
+            &mut buffer.bytes,
+            MsgFlags::MSG_TRUNC,
+        );
+        // With MSG_TRUNC, a packet socket returns the packet's whole length.
+        match result {
+            Ok(0) => Ok(None),
+            Ok(total) if total < HEADER => Err(self.malformed(total)),
+            Ok(total) if total - HEADER > capacity => {
+                Err(self.cut(buffer.mtype(), total - HEADER, capacity))
+            }
+            Ok(total) => {
+                buffer.len = total - HEADER;
+                Ok(Some(Received {
+                    mtype: buffer.mtype(),
+                    len: buffer.len,
+                }))
+            }
+            Err(e) => Err(Error::os("recv", self.object(0), e)),
+        }
+    }
+
+    /// [`MessageSocket::receive_buffer`] of anything but the next message.
+    fn receive_buffer_selected(
+        &mut self,
+        select: Select,
+        buffer: &mut PacketBuffer,
+    ) -> Result<Option<Received>> {
+        let capacity = buffer.capacity();
+        let received =
+            self.receive_into(select, &mut buffer.bytes[HEADER..])?;
+        if let Some(got) = received {
+            debug_assert!(got.len <= capacity);
+            buffer.len = got.len;
+            buffer.set_mtype(got.mtype);
+        }
+        Ok(received)
     }
 
     /// Receives the message `select` chooses into `buf`, waiting until one arrives;
@@ -751,14 +946,7 @@ impl MessageSocket {
         }
         let len = total - HEADER;
         if len > capacity {
-            return Err(Error::unexpected(
-                "recvmsg",
-                self.object(mtype),
-                format!(
-                    "a message of {len} bytes was cut to the buffer's {capacity}: \
-                     the rest is lost"
-                ),
-            ));
+            return Err(self.cut(mtype, len, capacity));
         }
         Ok(Some(Received { mtype, len }))
     }
@@ -847,6 +1035,19 @@ impl MessageSocket {
         )
     }
 
+    #[cold]
+    fn cut(&self, mtype: i64, len: usize, capacity: usize) -> Error {
+        Error::unexpected(
+            "recvmsg",
+            self.object(mtype),
+            format!(
+                "a message of {len} bytes was cut to the buffer's {capacity}: \
+                 the rest is lost"
+            ),
+        )
+    }
+
+    #[cold]
     fn malformed(&self, total: usize) -> Error {
         Error::unexpected(
             "recvmsg",
@@ -900,9 +1101,108 @@ impl From<MessageSocket> for OwnedFd {
     }
 }
 
+/// `send(2)` and `recv(2)` as a C program calls them: one call, C's return value, no
+/// check. This is the baseline that the measurement chapter compares
+/// [`MessageSocket`] against: a C program sends a typed message over a
+/// `SOCK_SEQPACKET` socket as one struct (the type, then the bytes) with `send`, and
+/// receives it with `recv` into the same struct. Programs use [`MessageSocket`].
+pub mod raw {
+    use std::os::fd::RawFd;
+
+    use libc::{c_int, ssize_t};
+
+    /// `send(fd, buf, buf.len(), flags)`.
+    pub fn send(fd: RawFd, buf: &[u8], flags: c_int) -> ssize_t {
+        // SAFETY: `buf` is readable for `buf.len()` bytes during the call, which is
+        // all the kernel reads.
+        unsafe { libc::send(fd, buf.as_ptr().cast(), buf.len(), flags) }
+    }
+
+    /// `recv(fd, buf, buf.len(), flags)`.
+    pub fn recv(fd: RawFd, buf: &mut [u8], flags: c_int) -> ssize_t {
+        // SAFETY: `buf` is writable for `buf.len()` bytes during the call, which is
+        // all the kernel writes.
+        unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), flags) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The raw calls carry what a message socket carries: the type, then the
+    /// bytes, in one packet.
+    #[test]
+    fn raw_packets_are_typed_messages() {
+        let (a, b) = MessageSocket::pair().unwrap();
+        let mut packet = 7i64.to_ne_bytes().to_vec();
+        packet.extend_from_slice(b"hello");
+        let sent = raw::send(a.as_fd().as_raw_fd(), &packet, 0);
+        assert_eq!(sent, 13);
+        let mut b = b;
+        let mut buf = [0u8; 16];
+        let got = b.receive_into(Select::Any, &mut buf).unwrap().unwrap();
+        assert_eq!((got.mtype, &buf[..got.len]), (7, &b"hello"[..]));
+        a.send(9, b"bye").unwrap();
+        let mut raw_buf = [0u8; 16];
+        let n = raw::recv(b.as_fd().as_raw_fd(), &mut raw_buf, 0);
+        assert_eq!(n, 11);
+        assert_eq!(i64::from_ne_bytes(raw_buf[..8].try_into().unwrap()), 9);
+        assert_eq!(&raw_buf[8..11], b"bye");
+    }
+
+    /// The buffer forms carry what the other forms carry, and select alike.
+    #[test]
+    fn a_packet_buffer_travels_as_one_struct() {
+        let (mut a, mut b) = MessageSocket::pair().unwrap();
+        let mut out = PacketBuffer::new(16).unwrap();
+        out.set(7, b"hello").unwrap();
+        a.send_buffer(&out).unwrap();
+        let mut raw_buf = [0u8; 32];
+        assert_eq!(raw::recv(b.as_fd().as_raw_fd(), &mut raw_buf, 0), 13);
+        assert_eq!(&raw_buf[..8], &7i64.to_ne_bytes());
+        assert_eq!(&raw_buf[8..13], b"hello");
+
+        let mut inn = PacketBuffer::new(16).unwrap();
+        a.send(3, b"three").unwrap();
+        a.send_buffer(&out).unwrap();
+        let got = b.receive_buffer(Select::Type(7), &mut inn).unwrap();
+        assert_eq!(got, Some(Received { mtype: 7, len: 5 }));
+        assert_eq!((inn.mtype(), inn.data()), (7, &b"hello"[..]));
+        let got = b.receive_buffer(Select::Any, &mut inn).unwrap();
+        assert_eq!(got, Some(Received { mtype: 3, len: 5 }));
+        assert_eq!(inn.data(), b"three");
+
+        inn.data_mut().copy_from_slice(b"again");
+        inn.set_mtype(4);
+        b.send_buffer(&inn).unwrap();
+        let message = a.receive(Select::Any, 16).unwrap().unwrap();
+        assert_eq!((message.mtype, message.data), (4, b"again".to_vec()));
+    }
+
+    #[test]
+    fn a_packet_buffer_refuses_what_does_not_fit() {
+        let (a, mut b) = MessageSocket::pair().unwrap();
+        let mut small = PacketBuffer::new(4).unwrap();
+        let err = small.set(1, b"too long").unwrap_err();
+        assert_eq!(err.errno(), Some(Errno::EMSGSIZE));
+        small.set_mtype(0);
+        let err = a.send_buffer(&small).unwrap_err();
+        assert_eq!(err.errno(), Some(Errno::EINVAL));
+        a.send(1, b"too long").unwrap();
+        let err = b.receive_buffer(Select::Any, &mut small).unwrap_err();
+        assert!(err.to_string().contains("the rest is lost"), "{err}");
+        a.send(2, b"also too long").unwrap();
+        let err = b.receive_buffer(Select::Type(2), &mut small).unwrap_err();
+        assert_eq!(err.errno(), Some(Errno::E2BIG));
+        drop(a);
+        let mut big = PacketBuffer::new(64).unwrap();
+        let got = b.receive_buffer(Select::Any, &mut big).unwrap().unwrap();
+        assert_eq!(big.data(), &b"also too long"[..got.len]);
+        assert_eq!(b.receive_buffer(Select::Any, &mut big).unwrap(), None);
+        let err = PacketBuffer::new(usize::MAX).unwrap_err();
+        assert_eq!(err.errno(), Some(Errno::ENOMEM));
+    }
 
     #[test]
     fn typed_messages_are_selected_as_msgrcv_selects() {

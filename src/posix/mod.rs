@@ -8,6 +8,7 @@
 //! | `mq_open(name, O_RDONLY / O_WRONLY / O_RDWR)`  | [`Queue::open`] with [`Access`]         |
 //! | `mq_send(q, msg, len, prio)`                   | [`Queue::send`]                         |
 //! | `mq_receive(q, buf, len, &prio)`               | [`Queue::receive_into`], [`Queue::receive`] |
+//! | bare `mq_send`, `mq_receive`                   | [`mqueue::raw`], for measuring against  |
 //! | `mq_getattr`, `mq_setattr(O_NONBLOCK)`         | [`Queue::attributes`], [`Queue::set_nonblocking`] |
 //! | `poll` on a queue (Linux)                      | [`Queue`] is [`AsFd`](std::os::fd::AsFd) |
 //! | `/proc/sys/fs/mqueue/*`                        | [`QueueLimits::read`]                   |

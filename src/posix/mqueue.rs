@@ -278,10 +278,57 @@ impl Drop for Queue {
     }
 }
 
+/// `mq_send(3)` and `mq_receive(3)` as a C program calls them: glibc's functions on
+/// the queue's descriptor (an `mqd_t` is one on Linux), C's return values (`-1` with
+/// `errno` set on failure), no check. This is the baseline that the measurement
+/// chapter compares [`Queue::send`] and [`Queue::receive_into`] against; programs use
+/// [`Queue`].
+pub mod raw {
+    use libc::{c_int, c_uint, mqd_t, ssize_t};
+
+    /// `mq_send(mqd, buf, buf.len(), priority)`.
+    pub fn mq_send(mqd: mqd_t, buf: &[u8], priority: c_uint) -> c_int {
+        // SAFETY: `buf` is readable for `buf.len()` bytes during the call, which is
+        // all the kernel reads.
+        unsafe { libc::mq_send(mqd, buf.as_ptr().cast(), buf.len(), priority) }
+    }
+
+    /// `mq_receive(mqd, buf, buf.len(), &priority)`.
+    pub fn mq_receive(
+        mqd: mqd_t,
+        buf: &mut [u8],
+        priority: &mut c_uint,
+    ) -> ssize_t {
+        // SAFETY: `buf` is writable for `buf.len()` bytes and `priority` for one
+        // unsigned int during the call; the kernel writes no more.
+        unsafe {
+            libc::mq_receive(mqd, buf.as_mut_ptr().cast(), buf.len(), priority)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use nix::errno::Errno;
+    use std::os::fd::AsRawFd;
+
+    #[test]
+    fn raw_calls_carry_messages_and_priorities() {
+        let queue =
+            Queue::create(&Name::unique("test").unwrap(), &small()).unwrap();
+        let mqd = queue.as_fd().as_raw_fd();
+        assert_eq!(raw::mq_send(mqd, b"low", 1), 0);
+        queue.send(b"high", 7).unwrap();
+        let mut buf = [0u8; 64];
+        let mut priority = 0;
+        assert_eq!(raw::mq_receive(mqd, &mut buf, &mut priority), 4);
+        assert_eq!((&buf[..4], priority), (&b"high"[..], 7));
+        let got = queue.receive_into(&mut buf).unwrap();
+        assert_eq!((&buf[..got.len], got.priority), (&b"low"[..], 1));
+        assert_eq!(raw::mq_receive(mqd, &mut buf[..8], &mut priority), -1);
+        assert_eq!(Errno::last(), Errno::EMSGSIZE);
+    }
 
     fn small() -> QueueOptions {
         QueueOptions {

@@ -14,6 +14,9 @@
 //!   student can start, check and get hints on (src/exercise/, `cargo xtask exercise
 //!   help`).
 //!
+//! - `cargo xtask measure`: measure every IPC mechanism on this machine and rewrite the
+//!   measurement chapter's tables and chart (`measure.rs`).
+//!
 //! `serve` and `build` use mdBook at the pinned version below. If `mdbook` on the PATH is another version
 //! (or missing), the pinned one is installed once with `cargo install --locked` into
 //! `$CARGO_HOME/apue-ipc/mdbook-<version>`, beside and not over any mdBook you have.
@@ -27,6 +30,7 @@ use std::process::{Command, ExitCode};
 mod browser;
 mod exercise;
 mod mdbook_links;
+mod measure;
 mod stress;
 
 const MDBOOK_VERSION: &str = "0.5.4";
@@ -52,6 +56,10 @@ Commands:
   stress [OPTS] run every chapter program many times, at once, and killed at
                 random moments; compare every output with its snapshot and what
                 the kills leave with the book (`cargo xtask stress --help`)
+  measure [ARGS]
+                measure every IPC mechanism on this machine (about a minute)
+                and rewrite the measurement chapter's tables and chart:
+                `cargo run --release --bin measure -- --write ARGS`
   help          print this help
 ";
 
@@ -73,6 +81,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Some("stress") => stress::stress(&args[1..]),
+        Some("measure") => measure::run(&root(), &args[1..]),
         Some("help" | "--help" | "-h") => {
             print!("{HELP}");
             Ok(())

@@ -18,12 +18,11 @@
 //! | `one_thread` (feature `testing`) | the test harness of the exercises whose tests fork: each test on the main thread of a process of one thread |
 //! | [`fault`] | a deliberate store through a read-only shared memory attachment, which the kernel answers with `SIGSEGV` |
 //! | `interrupt` (feature `testing`) | interrupts a thread blocked in a system call with a signal, without `SA_RESTART` |
-//! | `allocations` (feature `testing`) | a global allocator that counts, to prove a hot path allocates nothing |
+//! | [`allocations`] | a global allocator that counts, to prove a hot path allocates nothing (in tests, and in the measurement program) |
 //! | `testing` (feature `testing`) | the checks every chapter program gets: snapshot, determinism, `--help`, bad input, failing standard output, and `cargo xtask stress` |
 //!
 //! It lives in `chapters/harness/`, beside the chapters that use it.
 
-#[cfg(feature = "testing")]
 pub mod allocations;
 pub mod blocked;
 pub mod cleanup;

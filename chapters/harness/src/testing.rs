@@ -453,6 +453,11 @@ pub fn command_line(name: &str, args: &[impl AsRef<OsStr>]) -> String {
 /// which it runs until it is killed without printing (a client waiting for a
 /// server, `{mute}`, that never answers): the stress's killed runs use them.
 ///
+/// A program whose output is a measurement, which many copies at once or
+/// random kills would only disturb, says so with `not_stressed: "why"` after
+/// `bad_arguments` (with `output_checked_by`): `cargo xtask stress` then
+/// leaves it out.
+///
 /// The forms with `args` or `output_checked_by` take a clause `bad_inputs:
 /// [[...], [...]]` (last, or before `stdout_args`): the argument lists that
 /// must be refused, at least one of each kind that applies to the program: a
@@ -546,6 +551,30 @@ macro_rules! chapter_program {
 
             $crate::chapter_program!(@help_and_bad_arguments ["bogus"]);
             $crate::chapter_program!(@bad_input [$([$($input),*]),*]);
+        }
+    };
+    (
+        $name:ident,
+        output_checked_by: $checks:path,
+        bad_arguments: [$($bad:expr),*],
+        not_stressed: $why:literal
+    ) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            const PROGRAM: $crate::testing::Program =
+                $crate::program!(stringify!($name));
+
+            #[allow(dead_code)]
+            const OUTPUT_CHECKED_BY: fn() = $checks;
+
+            /// Why `cargo xtask stress` leaves this program out.
+            #[allow(dead_code)]
+            const NOT_STRESSED: &str = $why;
+
+            $crate::chapter_program!(@help_and_bad_arguments [$($bad),*]);
+            $crate::chapter_program!(@bad_input []);
         }
     };
     ($name:ident, output_checked_by: $checks:path, bad_arguments: [$($bad:expr),*]) => {

@@ -20,7 +20,9 @@ const MEASURE: Program = program!("measure");
 harness::chapter_program!(
     measure,
     output_checked_by: super::a_quick_run_checks_every_mechanism,
-    bad_arguments: ["--frob"]
+    bad_arguments: ["--frob"],
+    not_stressed: "a measurement: copies run at once, or killed, measure \
+                   each other and nothing else"
 );
 
 /// The worst ratio of a safe form to the raw calls that a quick debug run

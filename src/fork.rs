@@ -247,39 +247,30 @@ impl Child<'_> {
     /// A signal that interrupts the wait is returned as the error `EINTR`;
     /// the child is still there, and calling `wait` again goes on waiting.
     pub fn wait(&mut self) -> Result<Ended> {
-        if let Some(ended) = self.ended {
-            return Ok(ended);
+        match self.reap(None)? {
+            Some(ended) => Ok(ended),
+            None => Err(Error::unexpected(
+                "waitpid",
+                format!("child {}", self.pid),
+                "returned while the child still runs",
+            )),
         }
-        let ended = match waitpid(self.pid, None) {
-            Ok(WaitStatus::Exited(_, status)) => Ended::Exited(status),
-            Ok(WaitStatus::Signaled(_, signal, _)) => Ended::Killed(signal),
-            Ok(other) => {
-                return Err(Error::unexpected(
-                    "waitpid",
-                    format!("child {}", self.pid),
-                    format!("a status that is not an end: {other:?}"),
-                ))
-            }
-            Err(errno) => {
-                return Err(Error::os(
-                    "waitpid",
-                    format!("child {}", self.pid),
-                    errno,
-                ))
-            }
-        };
-        self.ended = Some(ended);
-        Ok(ended)
     }
 
     /// Whether the child has ended, without waiting (`waitpid` with
     /// `WNOHANG`): `None` while it runs. Once it has ended, [`Child::wait`]
     /// returns the same answer without waiting.
     pub fn try_wait(&mut self) -> Result<Option<Ended>> {
+        self.reap(Some(WaitPidFlag::WNOHANG))
+    }
+
+    /// `waitpid` with `flags`, once: how the child ended, or `None` if it
+    /// still runs (with `WNOHANG`).
+    fn reap(&mut self, flags: Option<WaitPidFlag>) -> Result<Option<Ended>> {
         if let Some(ended) = self.ended {
             return Ok(Some(ended));
         }
-        let ended = match waitpid(self.pid, Some(WaitPidFlag::WNOHANG)) {
+        let ended = match waitpid(self.pid, flags) {
             Ok(WaitStatus::StillAlive) => return Ok(None),
             Ok(WaitStatus::Exited(_, status)) => Ended::Exited(status),
             Ok(WaitStatus::Signaled(_, signal, _)) => Ended::Killed(signal),

@@ -31,6 +31,7 @@ mod browser;
 mod exercise;
 mod mdbook_links;
 mod measure;
+mod posix_objects;
 mod stress;
 
 const MDBOOK_VERSION: &str = "0.5.4";

@@ -28,6 +28,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
+use crate::posix_objects::names_in;
 use crate::root;
 
 pub const HELP: &str = "\
@@ -698,27 +699,12 @@ impl Leftovers {
     }
 }
 
-fn names_in(dir: &Path) -> BTreeSet<String> {
-    fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Where the mqueue file system is mounted, if anywhere.
 fn mqueue_dir() -> Option<PathBuf> {
     if let Some(dir) = env::var_os(ISOLATED) {
         return Some(PathBuf::from(dir));
     }
-    let mounts = fs::read_to_string("/proc/self/mounts").ok()?;
-    mounts.lines().find_map(|line| {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        (fields.get(2) == Some(&"mqueue")).then(|| PathBuf::from(fields[1]))
-    })
+    crate::posix_objects::mqueue_mount()
 }
 
 /// Runs `ipcrm_mine --remove` on the System V objects in `left`, and checks

@@ -25,6 +25,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::posix_objects::{mqueue_mount, names_in};
 use nix::unistd::geteuid;
 
 /// The IPC objects that exist at one moment.
@@ -208,26 +209,6 @@ fn remove(path: &Path, what: &str) -> String {
 
 fn owned_by(path: &Path, uid: u32) -> bool {
     fs::symlink_metadata(path).is_ok_and(|m| m.uid() == uid)
-}
-
-fn names_in(dir: &Path) -> BTreeSet<String> {
-    fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Where the `mqueue` file system is mounted, if anywhere.
-fn mqueue_mount() -> Option<PathBuf> {
-    let mounts = fs::read_to_string("/proc/self/mounts").ok()?;
-    mounts.lines().find_map(|line| {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        (fields.get(2) == Some(&"mqueue")).then(|| PathBuf::from(fields[1]))
-    })
 }
 
 /// The files under `/dev/shm` that a live process has open or mapped.

@@ -118,31 +118,12 @@ fn a_quick_run_checks_every_mechanism() {
 
     // No safe form grossly slower than the raw calls. Throughput across
     // cores is left out: there, the control (the raw calls against
-    // themselves) shows that a ratio is the machine's wake-up lottery.
-    let mut ratios = 0;
-    for cell in cells {
-        if cell["baseline"].is_null() || cell["variant"] == "pipe-raw-again" {
-            continue;
-        }
-        let what = format!(
-            "{} {} {}",
-            cell["variant"], cell["placement"], cell["size"]
-        );
-        if let Some(r) = cell["ratio_latency"].as_f64() {
-            assert!(r < GROSS, "round trips of {what}: ×{r:.2}\n{first}");
-            ratios += 1;
-        }
-        if cell["placement"] == "same" {
-            if let Some(r) = cell["ratio_throughput"].as_f64() {
-                assert!(
-                    r > 1.0 / GROSS,
-                    "throughput of {what}: ×{r:.2}\n{first}"
-                );
-                ratios += 1;
-            }
-        }
-    }
-    assert!(ratios >= 40, "only {ratios} ratios");
+    // themselves) shows that a ratio is the machine's wake-up lottery. A
+    // debug build on a busy machine can still draw one bad measurement, so a
+    // ratio past the bound is measured again, in a second run: a regression
+    // is gross in both, a bad draw in one.
+    let gross = gross_ratios(cells);
+    assert!(gross.ratios >= 40, "only {} ratios", gross.ratios);
 
     // Nothing allocated per message, but where the API allocates; and
     // there the count is seen.
@@ -165,14 +146,67 @@ fn a_quick_run_checks_every_mechanism() {
         }
     }
 
-    let shape = filter(first, &numbers());
+    let shape = filter(first.clone(), &numbers());
     MEASURE.assert_snapshot("measure", &shape);
-    let (second, _) = quick_run(dir.path(), "second");
+    let (second, again) = quick_run(dir.path(), "second");
     assert_eq!(
-        filter(second, &numbers()),
+        filter(second.clone(), &numbers()),
         shape,
         "two runs differ beyond their numbers"
     );
+    let gross_again = gross_ratios(again["cells"].as_array().expect("cells"));
+    let in_both: Vec<String> = gross
+        .cells
+        .iter()
+        .filter_map(|(what, r)| {
+            let (_, r_again) =
+                gross_again.cells.iter().find(|(again, _)| again == what)?;
+            Some(format!("{what}: ×{r:.2}, then ×{r_again:.2}"))
+        })
+        .collect();
+    assert!(
+        in_both.is_empty(),
+        "grossly slower than the raw calls in two runs: {in_both:?}\n\
+         {first}\n{second}"
+    );
+}
+
+/// The cells of a run whose safe form is grossly slower than its raw calls
+/// (past [`GROSS`]), with their ratios, and how many ratios were looked at.
+struct Gross {
+    cells: Vec<(String, f64)>,
+    ratios: usize,
+}
+
+fn gross_ratios(cells: &[Value]) -> Gross {
+    let mut gross = Gross {
+        cells: Vec::new(),
+        ratios: 0,
+    };
+    for cell in cells {
+        if cell["baseline"].is_null() || cell["variant"] == "pipe-raw-again" {
+            continue;
+        }
+        let what = format!(
+            "{} {} {}",
+            cell["variant"], cell["placement"], cell["size"]
+        );
+        if let Some(r) = cell["ratio_latency"].as_f64() {
+            if r >= GROSS {
+                gross.cells.push((format!("round trips of {what}"), r));
+            }
+            gross.ratios += 1;
+        }
+        if cell["placement"] == "same" {
+            if let Some(r) = cell["ratio_throughput"].as_f64() {
+                if r <= 1.0 / GROSS {
+                    gross.cells.push((format!("throughput of {what}"), r));
+                }
+                gross.ratios += 1;
+            }
+        }
+    }
+    gross
 }
 
 /// `--write` keeps what the book shows: a quick run's numbers may not

@@ -80,7 +80,7 @@ impl Key {
     ///
     /// Two processes cannot share a pid, so two copies of a program never collide; inside
     /// one process each use needs its own `slot`. Software outside this book could still
-    /// hold the key, by `ftok` or by chance: open with [`Options::exclusive`] to find out.
+    /// hold the key, by `ftok` or by chance: open with [`Options::exclusive`](super::Options::exclusive) to find out.
     pub fn unique_to_process(slot: u8) -> Key {
         // pids are below 2^22 (PID_MAX_LIMIT on 64-bit Linux), so they fit under the slot.
         let pid = std::process::id() & 0x003f_ffff;

@@ -23,7 +23,7 @@
 //!
 //! The module follows the chapter's sections: [keys](key), [getting and owning an
 //! object](object), [permissions and control](control), [listing every
-//! object](list) and [limits](limits). What only one kind has (a queue's byte count, a
+//! object](list) and [limits]. What only one kind has (a queue's byte count, a
 //! segment's attach count) is in that kind's module: [`crate::msg`], and the semaphore
 //! and shared-memory modules; each implements [`Control`] for its `xxxid_ds`, which is
 //! all the general code here needs of it.

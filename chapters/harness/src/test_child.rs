@@ -131,7 +131,7 @@ impl Drop for TestChild {
 /// `tests::consumer`) of the running test binary again, alone, in a new
 /// process whose [`role`] is `role`. What it prints, on standard output and
 /// standard error, is read by [`wait_passed`]. Call it from the test's own
-/// thread (see [`in_this_binary`]).
+/// thread (see `in_this_binary`).
 pub fn spawn(test: &str, role: &str) -> Result<TestChild> {
     let exe = std::env::current_exe()
         .map_err(|e| Error::from_io("current_exe", "self", e))?;

@@ -70,10 +70,12 @@ fn main() -> ExitCode {
 // ANCHOR: serve
 fn serve(path: PathBuf, count: u32) -> Result<(), Failure> {
     let address = Address::Path(path.clone());
+    // Removed if the server is interrupted or killed (see harness::cleanup):
+    // registered before bind(2) creates it, so that no moment is uncovered.
+    let registered = cleanup::remove_socket_when_stopped(&path);
     // Anyone may connect: the server decides who it answers, by uid.
     let listener = Listener::bind_with_mode(address, Kind::SeqPacket, 0o666)?;
-    // Removed if the server is interrupted or killed (see harness::cleanup).
-    let _registered = cleanup::remove_file_when_stopped(&path)?;
+    registered.created()?;
     println!("server: listening on {}", listener.address());
     let my_uid = nix::unistd::geteuid().as_raw();
 

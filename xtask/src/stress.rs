@@ -400,7 +400,7 @@ fn table(rows: &[Row], options: &Options, seed: u64, seconds: f64) -> String {
     );
     let _ = writeln!(
         out,
-        "{:<12} {:>5} {:>10} {:>5} {:>9} {:>6} {:>6}  {:<24} {:<22} ipcrm_mine",
+        "{:<13} {:>5} {:>10} {:>5} {:>9} {:>6} {:>6}  {:<24} {:<29} ipcrm_mine",
         "program",
         "runs",
         "mismatches",
@@ -419,7 +419,7 @@ fn table(rows: &[Row], options: &Options, seed: u64, seconds: f64) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<12} {:>5} {:>10} {:>5} {:>7.1}ms {:>6} {:>6}  {:<24} {:<22} {}",
+            "{:<13} {:>5} {:>10} {:>5} {:>7.1}ms {:>6} {:>6}  {:<24} {:<29} {}",
             row.program,
             row.runs,
             row.mismatches,

@@ -22,13 +22,12 @@
 //!
 //! Registration is cheap, and comes *before* the creation it covers, so that
 //! no moment exists when the file exists unregistered: a temporary directory,
-//! whose name is random, is removed if it exists; a FIFO at a path that others
-//! may use too (a server's well-known FIFO) is removed only if it is the one
-//! the program created (its device and inode, which
+//! whose name is random, is removed if it exists; a FIFO or socket at a path
+//! that others may use too (a server's well-known FIFO or socket) is removed
+//! only if it is the one the program created (its device and inode, which
 //! [`Registration::created`] records), or, when the program died before it
-//! could record them, only if no process has it open for reading (a live
-//! server's FIFO is never touched). A file registered after its creation
-//! ([`remove_file_when_stopped`]) is removed only while the path names it.
+//! could record them, only if nobody uses it (no process reads the FIFO or
+//! listens on the socket: a live server's is never touched).
 //! Dropping the [`Registration`] unregisters it.
 //!
 //! Man pages: [sigwait(3)](https://man7.org/linux/man-pages/man3/sigwait.3.html),
@@ -63,10 +62,11 @@ enum Action {
     Tree(PathBuf),
     /// A file, only while the path names the same file (device, inode).
     File { path: PathBuf, dev: u64, ino: u64 },
-    /// A FIFO registered before it was created: the one created (device,
-    /// inode) once known; until then, after the program has died, a FIFO
-    /// that no process reads.
-    Fifo {
+    /// A FIFO or socket at a path others may use, registered before it was
+    /// created: the one created (device, inode) once known; until then,
+    /// after the program has died, one that nobody uses (a FIFO no process
+    /// reads, a socket no process listens on).
+    Shared {
         path: PathBuf,
         made: Option<(u64, u64)>,
     },
@@ -80,14 +80,14 @@ impl Action {
         match self {
             Action::Tree(path) => remove_tree(&path),
             Action::File { path, dev, ino }
-            | Action::Fifo {
+            | Action::Shared {
                 path,
                 made: Some((dev, ino)),
             } => remove_file(&path, dev, ino),
-            Action::Fifo { path, made: None } if after_death => {
-                remove_stale_fifo(&path)
+            Action::Shared { path, made: None } if after_death => {
+                remove_if_unused(&path)
             }
-            Action::Fifo { made: None, .. } => {}
+            Action::Shared { made: None, .. } => {}
             Action::Call(call) => call(),
         }
     }
@@ -97,11 +97,11 @@ impl Action {
         let mut line = match self {
             Action::Tree(path) => format!("T {id} {}", hex(path)),
             Action::File { path, dev, ino }
-            | Action::Fifo {
+            | Action::Shared {
                 path,
                 made: Some((dev, ino)),
             } => format!("F {id} {dev} {ino} {}", hex(path)),
-            Action::Fifo { path, made: None } => {
+            Action::Shared { path, made: None } => {
                 format!("P {id} {}", hex(path))
             }
             Action::Call(_) => return None,
@@ -163,12 +163,13 @@ impl Drop for Registration {
 }
 
 impl Registration {
-    /// Records that the FIFO registered with [`remove_fifo_when_stopped`] now
+    /// Records that the FIFO or socket registered with
+    /// [`remove_fifo_when_stopped`] or [`remove_socket_when_stopped`] now
     /// exists, and which one it is (device and inode): from now on it is
-    /// removed if the path still names it, whoever reads it.
+    /// removed if the path still names it, whoever uses it.
     pub fn created(&self) -> Result<()> {
         let mut registry = lock(self.registry);
-        let Some((_, Action::Fifo { path, made })) =
+        let Some((_, Action::Shared { path, made })) =
             registry.actions.iter_mut().find(|(id, _)| *id == self.id)
         else {
             return Ok(());
@@ -222,20 +223,6 @@ pub fn remove_tree_when_stopped(path: &Path) -> Registration {
     register(Action::Tree(absolute(path)))
 }
 
-/// Registers the file at `path`, which the caller has just created: it is
-/// removed if the program is stopped by a signal or killed, provided the path
-/// still names that same file.
-pub fn remove_file_when_stopped(path: &Path) -> Result<Registration> {
-    let path = absolute(path);
-    let metadata = fs::symlink_metadata(&path)
-        .context("lstat", path.display().to_string())?;
-    Ok(register(Action::File {
-        dev: metadata.dev(),
-        ino: metadata.ino(),
-        path,
-    }))
-}
-
 /// Registers the FIFO at `path`, which the caller is about to create with
 /// mkfifo(3) at a path that others may use too; call
 /// [`Registration::created`] once it exists. If the program is stopped by a
@@ -243,7 +230,20 @@ pub fn remove_file_when_stopped(path: &Path) -> Result<Registration> {
 /// or, if the program died before it said which that is, if no process has it
 /// open for reading: a FIFO that another program reads is never removed.
 pub fn remove_fifo_when_stopped(path: &Path) -> Registration {
-    register(Action::Fifo {
+    register(Action::Shared {
+        path: absolute(path),
+        made: None,
+    })
+}
+
+/// Registers the Unix domain socket at `path`, which the caller is about to
+/// bind(2) at a path that others may use too; call
+/// [`Registration::created`] once it exists. As for a FIFO: removed if it is
+/// the one the program created, or, if the program died before it said
+/// which that is, if no process listens on it (connect(2) is refused): a
+/// socket that another server listens on is never removed.
+pub fn remove_socket_when_stopped(path: &Path) -> Registration {
+    register(Action::Shared {
         path: absolute(path),
         made: None,
     })
@@ -276,19 +276,29 @@ fn remove_tree(path: &Path) {
     }
 }
 
-/// Removes the FIFO at `path` if no process has it open for reading: a
-/// non-blocking open for writing then fails with ENXIO (fifo(7)).
-fn remove_stale_fifo(path: &Path) {
+/// Removes the FIFO or socket at `path` if nobody uses it: for a FIFO, no
+/// process has it open for reading (a non-blocking open for writing then
+/// fails with ENXIO, fifo(7)); for a socket, no process listens on it
+/// (connect(2) fails with ECONNREFUSED, unix(7); a socket of another type
+/// gives EPROTOTYPE, and is in use). Anything else at the path stays.
+fn remove_if_unused(path: &Path) {
     use apue_ipc::fifo::{open_writer, Open};
-    let is_fifo = fs::symlink_metadata(path).is_ok_and(|metadata| {
-        std::os::unix::fs::FileTypeExt::is_fifo(&metadata.file_type())
-    });
-    if is_fifo {
-        if let Err(err) = open_writer(path, Open::NonBlocking) {
-            if err.errno() == Some(nix::errno::Errno::ENXIO) {
-                let _ = fs::remove_file(path);
-            }
-        }
+    use std::os::unix::fs::FileTypeExt;
+    let Ok(metadata) = fs::symlink_metadata(path) else {
+        return;
+    };
+    let kind = metadata.file_type();
+    let unused = if kind.is_fifo() {
+        open_writer(path, Open::NonBlocking)
+            .is_err_and(|err| err.errno() == Some(nix::errno::Errno::ENXIO))
+    } else if kind.is_socket() {
+        std::os::unix::net::UnixStream::connect(path)
+            .is_err_and(|err| err.raw_os_error() == Some(libc::ECONNREFUSED))
+    } else {
+        false
+    };
+    if unused {
+        let _ = fs::remove_file(path);
     }
 }
 
@@ -487,7 +497,7 @@ fn apply(line: &[u8], pending: &mut Vec<(u64, Action)>) {
         }
         Some("P") => {
             if let (Some(id), Some(path)) = (number(1), unhex(fields.get(2))) {
-                pending.push((id, Action::Fifo { path, made: None }));
+                pending.push((id, Action::Shared { path, made: None }));
             }
         }
         Some("C") => {
@@ -495,7 +505,7 @@ fn apply(line: &[u8], pending: &mut Vec<(u64, Action)>) {
                 (number(1), number(2), number(3))
             {
                 for (pending, action) in pending.iter_mut() {
-                    if let (true, Action::Fifo { made, .. }) =
+                    if let (true, Action::Shared { made, .. }) =
                         (*pending == id, action)
                     {
                         *made = Some((dev, ino));
@@ -550,7 +560,7 @@ mod tests {
         apply(b"T 8 zz", &mut pending); // not hex: ignored
         apply(b"F 9 1 2", &mut pending); // no path: ignored
         assert!(pending.is_empty());
-        let fifo = Action::Fifo {
+        let fifo = Action::Shared {
             path: path.clone(),
             made: None,
         };
@@ -561,7 +571,7 @@ mod tests {
             &pending[..],
             [(
                 10,
-                Action::Fifo {
+                Action::Shared {
                     made: Some((3, 4)),
                     ..
                 }
@@ -579,7 +589,7 @@ mod tests {
         let fifo = Fifo::create(&path).unwrap().keep();
         let read =
             apue_ipc::fifo::open_reader(&fifo, Open::NonBlocking).unwrap();
-        let pending = || Action::Fifo {
+        let pending = || Action::Shared {
             path: path.clone(),
             made: None,
         };
@@ -593,6 +603,32 @@ mod tests {
         fs::write(&path, b"data").unwrap(); // not a FIFO: left alone
         pending().run(true);
         assert!(path.exists());
+    }
+
+    /// The same for a socket: removed only if nobody listens on it.
+    #[test]
+    fn a_socket_of_unknown_inode_is_removed_only_if_nobody_listens() {
+        use std::os::unix::net::{UnixDatagram, UnixListener};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sock");
+        let pending = || Action::Shared {
+            path: path.clone(),
+            made: None,
+        };
+        let listener = UnixListener::bind(&path).unwrap();
+        pending().run(false); // in the program: never without the inode
+        assert!(path.exists());
+        pending().run(true); // someone listens: left alone
+        assert!(path.exists());
+        drop(listener); // std leaves the file: stale now
+        pending().run(true);
+        assert!(!path.exists());
+        // A bound socket of another type is in use (EPROTOTYPE): left alone.
+        let datagram = UnixDatagram::bind(&path).unwrap();
+        pending().run(true);
+        assert!(path.exists());
+        drop(datagram);
+        fs::remove_file(&path).unwrap();
     }
 
     #[test]

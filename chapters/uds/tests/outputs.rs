@@ -49,12 +49,40 @@ fn uds_prints_the_lines_of_the_message_queue_program() {
 harness::chapter_program!(
     uds_server,
     output_checked_by: super::output,
-    bad_arguments: ["/tmp/upper.sock", "many"]
+    bad_arguments: ["/tmp/upper.sock", "many"],
+    bad_inputs: [
+        ["{tmp}/upper.sock"],
+        ["", "1"],
+        ["{huge}", "1"],
+        ["{xff}", "1"],
+        ["{tmp}/upper.sock", "{xff}"],
+        ["{tmp}/upper.sock", "-1"],
+        ["{tmp}/upper.sock", "99999999999999999999"],
+        ["{tmp}/upper.sock", ""],
+        ["{tmp}/upper.sock", "1", "extra"],
+        ["{dir}", "1"],
+        ["{file}", "1"],
+        ["{fifo}", "1"],
+        ["{missing}/upper.sock", "1"]
+    ],
+    stdout_args: ["{tmp}/upper.sock", "1"]
 );
 harness::chapter_program!(
     uds_client,
     output_checked_by: super::output,
-    bad_arguments: ["/tmp/upper.sock"]
+    bad_arguments: ["/tmp/upper.sock"],
+    bad_inputs: [
+        ["", "hi"],
+        ["{huge}", "hi"],
+        ["{missing}", "hi"],
+        ["{dir}", "hi"],
+        ["{file}", "hi"],
+        ["{fifo}", "hi"],
+        ["{fifo}"],
+        ["{fifo}", "{xff}"],
+        ["{fifo}", "{huge}"],
+        ["{fifo}", "hi", "extra"]
+    ]
 );
 
 /// Where the book's transcripts say the session ran: the test's temporary

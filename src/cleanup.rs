@@ -2,7 +2,7 @@
 //! should have been.
 //!
 //! The script parses `ipcs` and runs `ipcrm` on every object it finds, whoever owns it.
-//! This module does it in three steps that a program (see `chapters/ipcrm_mine.rs`) can
+//! This module does it in three steps that a program (see `chapters/xsi/ipcrm_mine.rs`) can
 //! show one by one:
 //!
 //! 1. [`scan`] reads `/proc/sysvipc/{msg,sem,shm}`, the kernel's own fixed-format listing.

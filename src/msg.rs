@@ -772,7 +772,11 @@ impl Control for libc::msqid_ds {
 fn message_size_limit() -> Result<usize> {
     let limits = xsi::Limits::read()?;
     usize::try_from(limits.msgmax).map_err(|_| {
-        Error::invalid("read", "/proc/sys/kernel/msgmax", "does not fit usize")
+        Error::unexpected(
+            "read",
+            "/proc/sys/kernel/msgmax",
+            "a number that does not fit usize",
+        )
     })
 }
 
@@ -945,14 +949,6 @@ impl MessageBuffer {
             )
         })?;
         Ok(())
-    }
-
-    /// The message it holds, copied into a new [`Message`].
-    pub fn to_message(&self) -> Message {
-        Message {
-            mtype: self.mtype(),
-            data: self.data().to_vec(),
-        }
     }
 }
 

@@ -160,7 +160,7 @@ impl Limits {
     pub fn read() -> Result<Limits> {
         let sem = read_numbers("/proc/sys/kernel/sem")?;
         let [semmsl, semmns, semopm, semmni] = sem[..] else {
-            return Err(Error::invalid(
+            return Err(Error::unexpected(
                 "read",
                 "/proc/sys/kernel/sem",
                 format!("expected 4 numbers, found {}", sem.len()),
@@ -363,7 +363,7 @@ fn read_numbers(path: &str) -> Result<Vec<u64>> {
     text.split_whitespace()
         .map(|word| {
             word.parse().map_err(|_| {
-                Error::invalid(
+                Error::unexpected(
                     "read",
                     path,
                     format!("'{word}' is not a number"),
@@ -376,7 +376,7 @@ fn read_numbers(path: &str) -> Result<Vec<u64>> {
 fn read_number(path: &str) -> Result<u64> {
     match read_numbers(path)?[..] {
         [number] => Ok(number),
-        ref other => Err(Error::invalid(
+        ref other => Err(Error::unexpected(
             "read",
             path,
             format!("expected one number, found {}", other.len()),

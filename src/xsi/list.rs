@@ -15,7 +15,7 @@ impl Kind {
         let text = fs::read_to_string(&path)
             .map_err(|e| Error::from_io("read", &path, e))?;
         parse_sysvipc(self, &text)
-            .map_err(|reason| Error::invalid("read", path, reason))
+            .map_err(|reason| Error::unexpected("read", path, reason))
     }
 }
 

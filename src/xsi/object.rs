@@ -111,11 +111,6 @@ impl Options {
     pub fn permissions(&self) -> u16 {
         self.mode
     }
-
-    /// The access asked for when the object exists already.
-    pub fn requested_access(&self) -> Access {
-        self.access
-    }
 }
 
 /// Gets the identifier of the object with `key`, creating it as `options` say, with

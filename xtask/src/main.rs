@@ -247,7 +247,7 @@ fn first_difference(mdbook: &str, ours: &str) -> Option<String> {
     })
 }
 
-/// Expands every page's includes the strict way (see build/mdbook_links.rs): mdBook
+/// Expands every page's includes the strict way (see mdbook_links.rs): mdBook
 /// itself renders a misspelt anchor as an empty listing without a word.
 fn check_includes(book: &Path) -> Result<()> {
     let mut pages = Vec::new();

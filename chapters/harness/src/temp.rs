@@ -15,10 +15,7 @@
 //! absolute, as a FIFO's path handed to another process must be: unset or
 //! empty, it means `/tmp`; relative, it is taken from the working directory.
 
-use std::ffi::OsString;
 use std::fs::{self, DirBuilder, Permissions};
-use std::hash::{BuildHasher, Hasher};
-use std::io;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -90,58 +87,47 @@ pub fn base() -> Result<PathBuf> {
 
 /// Creates `$TMPDIR/apue-ipc-LABEL.XXXXXX`, the X's replaced with characters
 /// that make the name unique, with permissions 0700.
+///
+/// The `tempfile` crate picks the name and tries another on `EEXIST`; the
+/// directory itself is made here, because it must be registered for removal
+/// before mkdir(2) creates it, and the crate's own `tempdir` gives no moment
+/// between the two.
 pub fn dir(label: &str) -> Result<TempDir> {
     let base = base()?;
-    for _ in 0..100 {
-        let mut name = OsString::from(format!("apue-ipc-{label}."));
-        name.push(random_suffix());
-        let path = base.join(name);
-        // Registered before it exists: no moment when it exists unregistered.
-        let registration = cleanup::remove_tree_when_stopped(&path);
-        match DirBuilder::new().mode(0o700).create(&path) {
-            Ok(()) => {
-                let dir = TempDir {
-                    path,
-                    _registration: registration,
-                };
-                // The umask may have cleared bits of 0700.
-                fs::set_permissions(&dir.path, Permissions::from_mode(0o700))
-                    .context("chmod", dir.path.display().to_string())?;
-                return Ok(dir);
-            }
-            // Someone has that name: unregister it and pick another.
-            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {}
-            Err(err) => {
-                return Err(Error::from_io(
-                    "mkdir",
-                    path.display().to_string(),
-                    err,
-                ))
-            }
+    let prefix = format!("apue-ipc-{label}.");
+    let mut registration = None;
+    let made = tempfile::Builder::new()
+        .prefix(&prefix)
+        .rand_bytes(6)
+        .disable_cleanup(true) // a directory: `TempDir` removes it
+        .make_in(&base, |path| {
+            // Registered before it exists: no moment when it exists
+            // unregistered. A name taken already unregisters the last one.
+            registration = Some(cleanup::remove_tree_when_stopped(path));
+            DirBuilder::new().mode(0o700).create(path)
+        });
+    let path = match made {
+        Ok(made) => made.path().to_path_buf(),
+        Err(err) => {
+            let path = base.join(format!("{prefix}XXXXXX"));
+            return Err(Error::from_io(
+                "mkdir",
+                path.display().to_string(),
+                err,
+            ));
         }
-    }
-    Err(Error::unexpected(
-        "mkdir",
-        base.join(format!("apue-ipc-{label}.XXXXXX"))
-            .display()
-            .to_string(),
-        "100 random names were all taken",
-    ))
-}
-
-/// Six characters from `[0-9a-z]`, from std's randomly seeded hasher.
-fn random_suffix() -> String {
-    let mut hasher =
-        std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u32(std::process::id());
-    let mut bits = hasher.finish();
-    (0..6)
-        .map(|_| {
-            let digit = (bits % 36) as u32;
-            bits /= 36;
-            char::from_digit(digit, 36).expect("below 36")
-        })
-        .collect()
+    };
+    let Some(registration) = registration else {
+        unreachable!("make_in succeeded, so it called the closure");
+    };
+    let dir = TempDir {
+        path,
+        _registration: registration,
+    };
+    // The umask may have cleared bits of 0700.
+    fs::set_permissions(&dir.path, Permissions::from_mode(0o700))
+        .context("chmod", dir.path.display().to_string())?;
+    Ok(dir)
 }
 
 #[cfg(test)]
@@ -173,9 +159,12 @@ mod tests {
     }
 
     #[test]
-    fn random_suffixes_differ() {
-        let suffixes: std::collections::BTreeSet<String> =
-            (0..100).map(|_| random_suffix()).collect();
-        assert_eq!(suffixes.len(), 100);
+    fn a_hundred_directories_have_a_hundred_names() {
+        let made: Vec<TempDir> =
+            (0..100).map(|_| dir("many").unwrap()).collect();
+        let names: std::collections::BTreeSet<&Path> =
+            made.iter().map(TempDir::path).collect();
+        assert_eq!(names.len(), 100);
+        assert!(names.iter().all(|path| path.is_dir()));
     }
 }

@@ -837,13 +837,11 @@ impl SharedCondvar {
         }
         let waiters = self.cell().waiters.load(Ordering::Relaxed);
         if waiters != 0 {
-            return Err(Error::invalid(
+            return Err(Error::refused(
                 "pthread_cond_destroy",
                 CONDVAR,
-                format!(
-                    "{waiters} wait(s) still counted, which makes it {:?}",
-                    Errno::EBUSY
-                ),
+                Errno::EBUSY,
+                format!("{waiters} wait(s) still counted"),
             ));
         }
         self.destroyed = true;

@@ -274,9 +274,10 @@ impl SemaphoreSet {
     /// say. Removed on drop only if this call created it.
     ///
     /// When the set exists, `semaphores` may be anything up to its size (0 included),
-    /// and the permission bits of `options` (`0o600` unless they say otherwise) are the
-    /// access asked for, as with `semget(key, n, 0600)` in C: a caller who may not read
-    /// and alter the set gets `EACCES` here, not at its first operation.
+    /// and `options`' [`Access`](crate::xsi::Access) (read and write unless it says
+    /// otherwise) is the access asked for, as with `semget(key, n, 0600)` in C: a
+    /// caller who may not read and alter the set gets `EACCES` here, not at its first
+    /// operation.
     pub fn open(
         key: Key,
         semaphores: u16,

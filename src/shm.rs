@@ -172,9 +172,9 @@ impl SharedMemory {
     /// Removed on drop only if this call created it.
     ///
     /// When the segment exists, `size` may be anything up to its size (0 included), and
-    /// the permission bits of `options` (`0o600` unless they say otherwise) are the
-    /// access asked for, as with `shmget(key, size, 0600)` in C: open with
-    /// `.mode(0o400)` to attach read-only a segment you may only read.
+    /// `options`' [`Access`](crate::xsi::Access) (read and write unless it says
+    /// otherwise) is the access asked for, as with `shmget(key, size, 0600)` in C: open
+    /// with `.access(Access::Read)` to attach read-only a segment you may only read.
     pub fn open(
         key: Key,
         size: usize,

@@ -1,12 +1,13 @@
 //! Names: how unrelated processes find the same POSIX object, as a path finds a file.
 //!
-//! A POSIX IPC name is `/` followed by up to 254 characters with no other `/`
+//! A POSIX IPC name is `/` followed by up to 255 bytes with no other `/` (251 for a
+//! named semaphore, see [`SEMAPHORE_NAME_MAX`])
 //! ([mq_overview(7)](https://man7.org/linux/man-pages/man7/mq_overview.7.html),
 //! [shm_open(3)](https://man7.org/linux/man-pages/man3/shm_open.3.html),
 //! [sem_overview(7)](https://man7.org/linux/man-pages/man7/sem_overview.7.html)).
-//! On Linux each kind keeps its names in a file system of its own: queues in the
-//! `mqueue` file system (mounted, by convention, on `/dev/mqueue`), shared memory as
-//! files in the tmpfs `/dev/shm`, and named semaphores there too, as `sem.NAME`.
+//! On Linux queues live in the `mqueue` file system (mounted, by convention, on
+//! `/dev/mqueue`), shared memory as files in the tmpfs `/dev/shm`, and named
+//! semaphores there too, as `sem.NAME`.
 
 use std::ffi::{CStr, CString};
 use std::fmt;
@@ -24,6 +25,11 @@ pub const PREFIX: &str = "apue-ipc-";
 
 /// The longest name, without its leading `/`: `NAME_MAX`, as for a file name.
 const NAME_MAX: usize = 255;
+
+/// The longest name of a named semaphore, without its leading `/`: glibc opens
+/// the file `/dev/shm/sem.NAME`, whose last component has at most `NAME_MAX`
+/// bytes, so `sem.` takes four of them (sem_overview(7)).
+pub const SEMAPHORE_NAME_MAX: usize = NAME_MAX - "sem.".len();
 
 /// A valid POSIX IPC name: `/`, then 1 to 255 bytes with no `/` and no NUL.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

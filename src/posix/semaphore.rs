@@ -17,6 +17,7 @@ use std::ptr::NonNull;
 use libc::{c_int, c_uint};
 use nix::errno::Errno;
 
+use super::name::SEMAPHORE_NAME_MAX;
 use super::{mode_bits, Name};
 use crate::error::{Error, Result};
 
@@ -51,6 +52,7 @@ impl Semaphore {
         value: u32,
         mode: u32,
     ) -> Result<Semaphore> {
+        fits_a_semaphore(name)?;
         let mode = mode_bits("sem_open", name, mode)?;
         let flags = libc::O_CREAT | libc::O_EXCL;
         // SAFETY: the name is a NUL-terminated string alive for the call; with O_CREAT,
@@ -71,6 +73,7 @@ impl Semaphore {
     /// `EACCES` if its mode does not let this process read and write it. Never unlinked
     /// on drop.
     pub fn open(name: &Name) -> Result<Semaphore> {
+        fits_a_semaphore(name)?;
         // SAFETY: the name is a NUL-terminated string alive for the call; without
         // O_CREAT, sem_open reads no further argument.
         let sem = unsafe { libc::sem_open(name.as_c_str().as_ptr(), 0) };
@@ -159,9 +162,51 @@ impl Drop for Semaphore {
     }
 }
 
+/// Refuses, before the call, a name that glibc's sem_open(3) would refuse with
+/// `ENAMETOOLONG`: it opens `/dev/shm/sem.NAME`, and `sem.` takes four of the
+/// 255 bytes a file name may have.
+fn fits_a_semaphore(name: &Name) -> Result<()> {
+    if name.as_str().len() - 1 > SEMAPHORE_NAME_MAX {
+        return Err(Error::refused(
+            "sem_open",
+            name.as_str(),
+            Errno::ENAMETOOLONG,
+            "a semaphore's name has at most 251 bytes after its '/' \
+             (glibc stores it as the file sem.NAME)",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Cause;
+
+    /// As glibc 2.36 checks it (tried in C: sem_open works with 251 bytes
+    /// after the '/', and fails with ENAMETOOLONG from 252 to 255).
+    #[test]
+    fn a_name_of_252_bytes_is_too_long_for_a_semaphore() {
+        let unique = Name::unique("long").unwrap();
+        let padded = |len: usize| {
+            let mut name = unique.as_str().to_string();
+            while name.len() < 1 + len {
+                name.push('x');
+            }
+            Name::new(&name).unwrap()
+        };
+        let longest = Semaphore::create(&padded(251), 1).unwrap();
+        assert!(longest.name().semaphore_path().exists());
+        for len in [252, 255] {
+            // Refused before the call, with the errno the call would give.
+            let err = Semaphore::create(&padded(len), 1).unwrap_err();
+            assert!(matches!(err.cause(), Cause::Refused(..)), "{err}");
+            assert_eq!(err.errno(), Some(Errno::ENAMETOOLONG), "{err}");
+            let err = Semaphore::open(&padded(len)).unwrap_err();
+            assert!(matches!(err.cause(), Cause::Refused(..)), "{err}");
+            assert_eq!(err.errno(), Some(Errno::ENAMETOOLONG), "{err}");
+        }
+    }
 
     #[test]
     fn counts_down_and_up() {

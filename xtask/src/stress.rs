@@ -548,6 +548,8 @@ fn parse_allowance(text: &str) -> Result<Allowance, String> {
             "shared memory segment" => Kind::SharedMemory,
             "POSIX message queue" => Kind::PosixQueue,
             "POSIX shared memory object" => Kind::PosixShm,
+            // On Linux a named semaphore is the file `sem.NAME` in /dev/shm.
+            "POSIX named semaphore" => Kind::PosixShm,
             "temporary directory" | "temporary directorie" => Kind::TempDir,
             _ => return Err(format!("unknown kind of leftover '{what}'")),
         };
@@ -836,6 +838,13 @@ mod tests {
                 (Kind::SharedMemory, 1)
             ]
             .into())
+        );
+        assert_eq!(
+            parse_allowance(
+                "a POSIX message queue, a POSIX shared memory object and a \
+                 POSIX named semaphore"
+            ),
+            Ok([(Kind::PosixQueue, 1), (Kind::PosixShm, 2)].into())
         );
         assert!(parse_allowance("a FIFO").is_err());
         assert!(parse_allowance("many message queues").is_err());

@@ -8,6 +8,7 @@
 use apue_ipc::fork::{fork, Ended};
 use apue_ipc::pshared::{SharedCondvar, SharedMutex};
 use apue_ipc::Context;
+use nix::errno::Errno;
 use nix::sys::signal::{kill, Signal};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -30,10 +31,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     drop(child); // reaped: what its closure borrowed is free again
 
     let err = changed.destroy().unwrap_err();
+    assert_eq!(err.errno(), Some(Errno::EBUSY));
     assert_eq!(
         err.to_string(),
         "pthread_cond_destroy(shared condition variable): 1 wait(s) still \
-         counted, which makes it EBUSY"
+         counted (EBUSY)"
     );
     // the mutex is free: the child waited with it unlocked
     assert!(waiting.lock().is_ok());

@@ -21,7 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let listed = Kind::SharedMemory.list()?;
     let entry = listed.iter().find(|entry| entry.id == id).ok_or("gone")?;
     assert_eq!(entry.key, Key::PRIVATE); // the key is gone: 0
-    assert_eq!(entry.mode, SHM_DEST | 0o600); // perms 1600 in ipcs
+    assert_eq!(entry.mode, SHM_DEST | 0o600); // 1600 here; ipcs: 600, dest
     let err = SharedMemory::open(key, 0, &Options::new()).unwrap_err();
     assert_eq!(err.errno(), Some(Errno::ENOENT)); // no shmget finds it
 

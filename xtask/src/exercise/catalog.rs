@@ -782,5 +782,23 @@ test = true
                 exercise.number
             );
         }
+        // Easy first: within a chapter (`all` sorts by number), no exercise is
+        // expected to take less time than the one before it.
+        for pair in exercises.windows(2) {
+            let [before, after] = pair else { continue };
+            assert!(
+                before.chapter != after.chapter
+                    || before.minutes <= after.minutes,
+                "chapter {}: exercise {} ({}, {} minutes) comes after exercise \
+                 {} ({}, {} minutes): swap them, or correct the times",
+                after.chapter,
+                after.number,
+                after.name,
+                after.minutes,
+                before.number,
+                before.name,
+                before.minutes
+            );
+        }
     }
 }

@@ -8,11 +8,12 @@
 //! there are two CPUs), the levers and the forms of the message queue and
 //! the seqpacket socket too; every message of every variant arrived whole
 //! (the run fails otherwise); no safe form grossly slower than the raw calls
-//! (a ratio past 1.5, in a second run too); every probe tied to the round
-//! it preceded; and the timed loops of both processes allocated nothing,
-//! except where an allocation per message is the API's (`ipc-channel`'s
-//! receive, the message queue's `receive`). The numbers the book prints come from
-//! `--release` runs, in `results/` (see the chapter).
+//! (a ratio past 1.5, in a second run too); a ratio marked † exactly where
+//! its rounds disagree; every probe tied to the round it preceded; and the
+//! timed loops of both processes allocated nothing, except where an
+//! allocation per message is the API's (`ipc-channel`'s receive, the message
+//! queue's `receive`). The numbers the book prints come from `--release`
+//! runs, in `results/` (see the chapter).
 
 use harness::program;
 use harness::testing::{filter, transcript_of, Filters, Program, Running};
@@ -31,6 +32,9 @@ harness::chapter_program!(
 /// The worst ratio of a safe form to the raw calls that a quick debug run
 /// may show: a gross regression, not a measurement.
 const GROSS: f64 = 1.5;
+
+/// When the rounds of a ratio disagree (the program's `report::DISAGREE`).
+const DISAGREE: f64 = 1.25;
 
 /// The variants whose API allocates each message it receives.
 const ALLOCATING: [&str; 2] = ["ipc-channel", "msg-receive"];
@@ -237,6 +241,47 @@ fn a_quick_run_checks_every_mechanism() {
     // is gross in both, a bad draw in one.
     let gross = gross_ratios(&results);
     assert!(gross.ratios >= 40, "only {} ratios", gross.ratios);
+
+    // A ratio is marked † in the tables exactly where its rounds disagree:
+    // the largest per-round ratio more than DISAGREE times the smallest.
+    let mut disagree = 0;
+    let shown_placement = placements[0];
+    for (table, cell) in ["cells", "msg_forms", "socket_forms"]
+        .into_iter()
+        .flat_map(|t| {
+            results[t].as_array().unwrap().iter().map(move |c| (t, c))
+        })
+    {
+        for which in ["latency", "throughput"] {
+            let Some(rounds) = cell[format!("ratio_{which}_rounds")].as_array()
+            else {
+                continue;
+            };
+            let rounds: Vec<f64> =
+                rounds.iter().map(|r| r.as_f64().unwrap()).collect();
+            let low = rounds.iter().copied().fold(f64::INFINITY, f64::min);
+            let high = rounds.iter().copied().fold(0.0, f64::max);
+            let disagrees = high > DISAGREE * low;
+            if table == "cells" {
+                assert_eq!(
+                    cell[format!("ratio_{which}_rounds_disagree")].as_bool(),
+                    Some(disagrees),
+                    "{cell}"
+                );
+            }
+            // A lever's ratio is shown for the first placement only.
+            let lever = ["pipe-capacity", "stream-sndbuf", "pipe-batch"]
+                .contains(&cell["variant"].as_str().unwrap());
+            if disagrees && !(lever && cell["placement"] != shown_placement) {
+                disagree += 1;
+            }
+        }
+    }
+    assert_eq!(
+        first.matches("† |").count(),
+        disagree,
+        "the ratios marked †:\n{first}"
+    );
 
     // Nothing allocated per message, but where the API allocates; and
     // there the count is seen.

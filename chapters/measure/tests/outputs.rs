@@ -234,8 +234,8 @@ fn a_quick_run_checks_every_mechanism() {
     }
 
     // No safe form grossly slower than the raw calls. Throughput across
-    // cores is left out: there, the control (the raw calls against
-    // themselves) shows that a ratio is the machine's wake-up lottery. A
+    // cores is left out: there, the control's own per-round ratios (the raw
+    // calls against themselves) disagree by more than any bound. A
     // debug build on a busy machine can still draw one bad measurement, so a
     // ratio past the bound is measured again, in a second run: a regression
     // is gross in both, a bad draw in one.

@@ -20,20 +20,23 @@
 //! Run it with `cargo run --release --bin measure` (about a minute);
 //! `--quick` runs a seconds-long version; `--write` also writes the files the
 //! book shows (`chapters/measure/results/`, `book/images/measure.svg`), which
-//! `cargo xtask measure` does; `--json FILE` writes every number. Expected
-//! output (the numbers are the machine's):
+//! `cargo xtask measure` does; `--json FILE` writes every number. The shape
+//! of its output (every number is the machine's, and shown here as `…`):
 //!
-//!     Measured on AMD EPYC (2 CPUs online), Linux 6.18.44, a virtual ...
-//!     Each process pinned to a CPU (`sched_setaffinity`); 8 rounds per ...
-//!     The spinning-ring probe before each round (median of 200 round ...
+//!     Measured on … (… CPUs online), Linux …, a virtual machine (…); ...
+//!     Each process pinned to a CPU (`sched_setaffinity`); … rounds per ...
+//!     The spinning-ring probe before each round (median of … round ...
+//!     Rounds that began in a slow phase (a probe more than 2 times ...
 //!
-//!     #### Round trips across cores (CPUs 0 and 1)
+//!     #### Round trips across cores (CPUs … and …)
 //!
 //!     | mechanism | calls | 64 B median | p99 | p99.9 | 4 KiB median | ...
 //!     |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
-//!     | pipe | `apue_ipc` | 45.6 us ×1.00 | 63.6 us | 142 us | 46.4 us ...
-//!     |  | raw calls | 46.1 us | 58.8 us | 101 us | 46.3 us | 59.8 us | ...
+//!     | pipe | `apue_ipc` | … us ×… | … us | … us | … us ×… | … us | ...
+//!     |  | raw calls | … us | … us | … us | … us | … us | … us | … us | ...
 //!     ...
+//!
+//! `chapters/measure/snapshots/measure.snap` is the whole shape.
 
 use std::process::ExitCode;
 
@@ -72,7 +75,8 @@ standard error shows where it is.
 
   --quick      a seconds-long run, to check that everything works
   --write      also write the files the book shows: chapters/measure/results/
-               (measure.md, msg.md, measure.json) and book/images/measure.svg
+               (measure.md, msg.md, uds.md, measure.json) and
+               book/images/measure.svg
                (what `cargo xtask measure` runs)
   --json FILE  write every number to FILE, as JSON
   -h, --help   print this help and exit
@@ -152,6 +156,14 @@ fn parent(
                 format!(
                     "{}\n{}\n",
                     report::forms_table(&results),
+                    machine.sentence()
+                ),
+            ),
+            (
+                format!("{RESULTS}/uds.md"),
+                format!(
+                    "{}\n{}\n",
+                    report::socket_forms_table(&results),
                     machine.sentence()
                 ),
             ),

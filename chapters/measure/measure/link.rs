@@ -81,13 +81,16 @@ pub enum Variant {
     /// and `send` with the allocating `receive`.
     MsgCopy,
     MsgAlloc,
+    /// The other hot-path form of `MessageSocket`: `send` and
+    /// `receive_into`, a `sendmsg` and a `recvmsg` of two pieces each.
+    SeqPacketGather,
 }
 
 use Calls::{Raw, Safe};
 
 impl Variant {
     /// Every variant, in the order of the tables.
-    pub const ALL: [Variant; 27] = [
+    pub const ALL: [Variant; 28] = [
         Variant::Pipe(Safe),
         Variant::Pipe(Raw),
         Variant::Control,
@@ -115,6 +118,7 @@ impl Variant {
         Variant::PipeBatch,
         Variant::MsgCopy,
         Variant::MsgAlloc,
+        Variant::SeqPacketGather,
     ];
 
     /// The peer's role argument, and the variant's name in the JSON file.
@@ -147,6 +151,7 @@ impl Variant {
             Variant::PipeBatch => "pipe-batch",
             Variant::MsgCopy => "msg-send",
             Variant::MsgAlloc => "msg-receive",
+            Variant::SeqPacketGather => "seqpacket-send",
         }
     }
 
@@ -167,7 +172,9 @@ impl Variant {
             Variant::Pipe(_) | Variant::Control => Variant::Pipe(Safe),
             Variant::Fifo(_) => Variant::Fifo(Safe),
             Variant::Stream(_) => Variant::Stream(Safe),
-            Variant::SeqPacket(_) => Variant::SeqPacket(Safe),
+            Variant::SeqPacket(_) | Variant::SeqPacketGather => {
+                Variant::SeqPacket(Safe)
+            }
             Variant::Msg(_) | Variant::MsgCopy | Variant::MsgAlloc => {
                 Variant::Msg(Safe)
             }
@@ -843,7 +850,10 @@ const HEADER: usize = 8;
 
 /// Typed messages over a `SOCK_SEQPACKET` socket: `MessageSocket`'s
 /// `send_buffer` and `receive_buffer`, or bare `send` and `recv` of the type
-/// and the bytes as one struct, as in C, on the same socket.
+/// and the bytes as one struct, as in C, on the same socket; or (the socket
+/// forms) `MessageSocket`'s `send` and `receive_into`, which gather and
+/// scatter the type and the bytes (`sendmsg`, `recvmsg`), with the bytes in
+/// the raw calls' buffer, after its type.
 struct Packets {
     socket: MessageSocket,
     out: PacketBuffer,
@@ -870,13 +880,18 @@ impl Endpoint for Packets {
         size: usize,
         seq: u64,
     ) -> Result<(), Failure> {
-        match way.calls() {
-            Safe => {
+        match way {
+            Variant::SeqPacketGather => {
+                let bytes = &mut self.raw[HEADER..HEADER + size];
+                payload::fill(bytes, seq);
+                self.socket.send(1, bytes)?;
+            }
+            Variant::SeqPacket(Safe) => {
                 self.out.set_len(size)?;
                 payload::fill(self.out.data_mut(), seq);
                 self.socket.send_buffer(&self.out)?;
             }
-            Raw => {
+            _ => {
                 let buf = &mut self.raw[..HEADER + size];
                 buf[..HEADER].copy_from_slice(&1i64.to_ne_bytes());
                 payload::fill(&mut buf[HEADER..], seq);
@@ -895,14 +910,23 @@ impl Endpoint for Packets {
         size: usize,
         seq: u64,
     ) -> Result<(), Failure> {
-        let (mtype, data) = match way.calls() {
-            Safe => {
+        let (mtype, data) = match way {
+            Variant::SeqPacketGather => {
+                let buf = &mut self.raw[HEADER..];
+                match self.socket.receive_into(Select::Any, buf)? {
+                    Some(got) => {
+                        (got.mtype, &self.raw[HEADER..HEADER + got.len])
+                    }
+                    None => return Err(short("recvmsg (closed)", 0, size)),
+                }
+            }
+            Variant::SeqPacket(Safe) => {
                 match self.socket.receive_buffer(Select::Any, &mut self.inn)? {
                     Some(_) => (self.inn.mtype(), self.inn.data()),
                     None => return Err(short("recv (closed)", 0, size)),
                 }
             }
-            Raw => {
+            _ => {
                 let fd = self.socket.as_fd().as_raw_fd();
                 let n = uds::raw::recv(fd, &mut self.raw, 0);
                 if n < HEADER as isize {

@@ -21,8 +21,9 @@ pub const REPLY: u64 = 1 << 63;
 /// Never inlined, like [`check`]: every variant then runs the very same
 /// machine code for its payload, wherever it calls it from. Inlined, the
 /// compiler shapes the loop to each call site, and two variants whose calls
-/// cost the same differ by how their payload loop came out (by a third, at
-/// 64 KiB, in the pthread ring's safe and raw forms).
+/// cost the same differ by how their payload loop came out (the pthread
+/// ring's safe and raw forms did, at 64 KiB, in a run made once during
+/// development).
 #[inline(never)]
 pub fn fill(buf: &mut [u8], seq: u64) {
     let key = key(seq);

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::link::{Calls, Variant};
 use crate::run::{
-    self, Cell, Key, Placement, Results, FORMS, FORM_SIZES, SIZES,
+    self, Cell, Key, Placement, Results, FORMS, FORM_SIZES, SIZES, SOCKET_FORMS,
 };
 
 /// The machine the numbers come from.
@@ -117,6 +117,9 @@ pub fn label(variant: Variant) -> (&'static str, &'static str) {
         Variant::PipeBatch => ("pipe, 64 messages per `write`", "lever"),
         Variant::MsgCopy => ("System V message queue", "`send`"),
         Variant::MsgAlloc => ("System V message queue", "`receive`"),
+        Variant::SeqPacketGather => {
+            ("Unix seqpacket socket", "`send`, `receive_into`")
+        }
     }
 }
 
@@ -191,20 +194,61 @@ pub fn baseline(variant: Variant) -> Option<Variant> {
         })
 }
 
-/// The median over the rounds of `values[i] / base[i]`: each round's value
-/// against its baseline's in the same round.
-fn ratio(values: &[f64], base: &[f64]) -> Option<f64> {
-    let ratios: Vec<f64> = values
-        .iter()
-        .zip(base)
-        .filter(|(_, b)| **b > 0.0)
-        .map(|(v, b)| v / b)
-        .collect();
-    (!ratios.is_empty()).then(|| run::median(&ratios))
+/// When the rounds of a ratio disagree: the largest of its per-round ratios
+/// is more than this many times the smallest. The median of such rounds is
+/// one draw among very different ones, not the cost of an API.
+pub const DISAGREE: f64 = 1.25;
+
+/// A cell's ratio to its baseline: each round's value against its
+/// baseline's in the same round, and the median of those.
+#[derive(Clone, Debug)]
+pub struct Ratio {
+    pub rounds: Vec<f64>,
+    pub median: f64,
 }
 
-/// The ratios of a cell to its baseline: round trip, throughput.
-pub fn ratios(results: &Results, key: &Key) -> (Option<f64>, Option<f64>) {
+impl Ratio {
+    fn of(values: &[f64], base: &[f64]) -> Option<Ratio> {
+        let rounds: Vec<f64> = values
+            .iter()
+            .zip(base)
+            .filter(|(_, b)| **b > 0.0)
+            .map(|(v, b)| v / b)
+            .collect();
+        (!rounds.is_empty()).then(|| Ratio {
+            median: run::median(&rounds),
+            rounds,
+        })
+    }
+
+    /// The smallest per-round ratio.
+    pub fn low(&self) -> f64 {
+        self.rounds.iter().copied().fold(f64::INFINITY, f64::min)
+    }
+
+    /// The largest per-round ratio.
+    pub fn high(&self) -> f64 {
+        self.rounds.iter().copied().fold(0.0, f64::max)
+    }
+
+    /// Whether its rounds disagree (see [`DISAGREE`]).
+    pub fn disagrees(&self) -> bool {
+        self.high() > DISAGREE * self.low()
+    }
+
+    /// The median, marked † if the rounds disagree.
+    fn shown(&self) -> String {
+        let mark = if self.disagrees() { "†" } else { "" };
+        format!("×{:.2}{mark}", self.median)
+    }
+}
+
+/// The ratios of a cell to its baseline, with their rounds: round trip,
+/// throughput.
+pub fn round_ratios(
+    results: &Results,
+    key: &Key,
+) -> (Option<Ratio>, Option<Ratio>) {
     let Some(base) = baseline(key.variant) else {
         return (None, None);
     };
@@ -214,11 +258,39 @@ pub fn ratios(results: &Results, key: &Key) -> (Option<f64>, Option<f64>) {
     };
     match (results.cells.get(key), results.cells.get(&base_key)) {
         (Some(cell), Some(base)) => (
-            ratio(&cell.medians, &base.medians),
-            ratio(&cell.rates, &base.rates),
+            Ratio::of(&cell.medians, &base.medians),
+            Ratio::of(&cell.rates, &base.rates),
         ),
         _ => (None, None),
     }
+}
+
+/// A cell whose rounds disagree, for the note under its table.
+fn disagreeing(variant: Variant, size: usize, ratio: &Ratio) -> String {
+    let name = match label(variant) {
+        (lever, "lever") => lever.to_string(),
+        (mechanism, calls) => format!("{mechanism} {calls}"),
+    };
+    format!(
+        "{name} {}, ×{:.2} to ×{:.2}",
+        size_name(size),
+        ratio.low(),
+        ratio.high()
+    )
+}
+
+/// The note under a table that marks cells whose rounds disagree.
+fn disagree_note(text: &mut String, cells: &[String]) {
+    let _ = writeln!(
+        text,
+        "\n† Rounds disagree (the largest per-round ratio more than {DISAGREE} \
+         times the smallest; per-round ratios from, to): {}.",
+        if cells.is_empty() {
+            "none".to_string()
+        } else {
+            cells.join("; ")
+        }
+    );
 }
 
 /// The cell of `variant` at `placement` and `size`, if it was measured.
@@ -243,6 +315,10 @@ fn quantile(cell: &Cell, q: f64) -> f64 {
 pub fn throughput(cell: &Cell) -> f64 {
     run::median(&cell.rates)
 }
+
+/// When a probe says the machine was in a slow phase: more than this many
+/// times the median probe of the run.
+pub const SLOW: f64 = 2.0;
 
 /// The whole report, in Markdown.
 pub fn markdown(results: &Results, machine: &Machine) -> String {
@@ -275,6 +351,35 @@ pub fn markdown(results: &Results, machine: &Machine) -> String {
             time(low),
             time(high)
         );
+        let median = run::median(&values);
+        let slow: Vec<String> = results
+            .probes
+            .iter()
+            .filter(|p| p.median_ns > SLOW * median)
+            .map(|p| {
+                format!(
+                    "{}, {}, round {} ({})",
+                    match p.placement {
+                        Placement::Cross => "across cores",
+                        Placement::Same => "on one core",
+                    },
+                    size_name(p.size),
+                    p.round + 1,
+                    time(p.median_ns)
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            text,
+            "Rounds that began in a slow phase (a probe more than {SLOW} times \
+             the median probe; their measurements are the ones to trust \
+             least): {}.",
+            if slow.is_empty() {
+                "none".to_string()
+            } else {
+                slow.join("; ")
+            }
+        );
     }
     let mut notes = Vec::new();
     for placement in results.cpus.placements() {
@@ -295,6 +400,8 @@ pub fn markdown(results: &Results, machine: &Machine) -> String {
     }
     text.push('\n');
     text.push_str(&forms_table(results));
+    text.push('\n');
+    text.push_str(&socket_forms_table(results));
     text
 }
 
@@ -335,6 +442,8 @@ fn latency_table(
     let _ = writeln!(text, "\n#### Round trips {name}\n");
     size_header(text, &["median", "p99", "p99.9"]);
     let mut previous = "";
+    let mut disagree = Vec::new();
+    let mut samples: Vec<u64> = Vec::new();
     for variant in rows() {
         if !run::has_latency(variant, placement) {
             continue;
@@ -348,9 +457,13 @@ fn latency_table(
             };
             match results.cells.get(&key) {
                 Some(cell) if !cell.latency.is_empty() => {
+                    samples.push(cell.latency.len());
                     let mut median = time(quantile(cell, 0.5));
-                    if let (Some(r), _) = ratios(results, &key) {
-                        let _ = write!(median, " ×{r:.2}");
+                    if let (Some(r), _) = round_ratios(results, &key) {
+                        let _ = write!(median, " {}", r.shown());
+                        if r.disagrees() {
+                            disagree.push(disagreeing(variant, size, &r));
+                        }
                     }
                     let _ = write!(
                         text,
@@ -369,6 +482,29 @@ fn latency_table(
         }
         text.push('\n');
     }
+    disagree_note(text, &disagree);
+    let fewest = samples.iter().copied().min().unwrap_or(0);
+    let most = samples.iter().copied().max().unwrap_or(0);
+    let _ = writeln!(
+        text,
+        "\nEach cell's percentiles come from {fewest} to {most} round trips \
+         timed: about {} to {} of them lie above its p99.9, {} to {} above its \
+         p99.",
+        beyond(fewest, 0.001),
+        beyond(most, 0.001),
+        beyond(fewest, 0.01),
+        beyond(most, 0.01)
+    );
+}
+
+/// How many of `count` samples lie above the quantile `1 - tail`.
+fn beyond(count: u64, tail: f64) -> String {
+    let n = count as f64 * tail;
+    if n < 10.0 {
+        format!("{n:.1}")
+    } else {
+        format!("{n:.0}")
+    }
 }
 
 fn throughput_table(
@@ -385,6 +521,7 @@ fn throughput_table(
     }
     let _ = writeln!(text, "\n|---|---|---:|---:|---:|");
     let mut previous = "";
+    let mut disagree = Vec::new();
     for variant in rows() {
         if !SIZES
             .iter()
@@ -402,8 +539,11 @@ fn throughput_table(
             match results.cells.get(&key) {
                 Some(cell) if !cell.rates.is_empty() => {
                     let mut value = rate(throughput(cell));
-                    if let (_, Some(r)) = ratios(results, &key) {
-                        let _ = write!(value, " ×{r:.2}");
+                    if let (_, Some(r)) = round_ratios(results, &key) {
+                        let _ = write!(value, " {}", r.shown());
+                        if r.disagrees() {
+                            disagree.push(disagreeing(variant, size, &r));
+                        }
                     }
                     let _ = write!(text, " {value} |");
                 }
@@ -417,6 +557,7 @@ fn throughput_table(
         }
         text.push('\n');
     }
+    disagree_note(text, &disagree);
 }
 
 fn levers_table(text: &mut String, results: &Results) {
@@ -431,6 +572,7 @@ fn levers_table(text: &mut String, results: &Results) {
         "| lever | size | default (`apue_ipc`) | with the lever | ratio |\n\
          |---|---:|---:|---:|---:|"
     );
+    let mut disagree = Vec::new();
     for variant in [
         Variant::PipeCapacity,
         Variant::StreamBuffer,
@@ -452,18 +594,22 @@ fn levers_table(text: &mut String, results: &Results) {
             ) else {
                 continue;
             };
-            let (_, r) = ratios(results, &key);
+            let (_, r) = round_ratios(results, &key);
             let _ = writeln!(
                 text,
-                "| {} | {} | {} | {} | ×{:.2} |",
+                "| {} | {} | {} | {} | {} |",
                 label(variant).0,
                 size_name(size),
                 rate(throughput(base)),
                 rate(throughput(cell)),
-                r.unwrap_or(f64::NAN)
+                r.as_ref().map_or("n/a".to_string(), Ratio::shown)
             );
+            if let Some(r) = r.filter(Ratio::disagrees) {
+                disagree.push(disagreeing(variant, size, &r));
+            }
         }
     }
+    disagree_note(text, &disagree);
 }
 
 /// The note's claim, that XSI IPC may be faster: each XSI mechanism's median
@@ -532,57 +678,150 @@ fn claim_table(text: &mut String, results: &Results) {
     );
 }
 
-/// The spread of the ratios of the safe API to the raw calls, beside the
-/// control's, the futex target, and the allocations.
+/// The ratios of the safe API to the raw calls, split into the cells whose
+/// rounds agree (where the targets are judged) and those whose rounds
+/// disagree, beside the control's; the verdict on each target; the futex
+/// target; and the allocations.
 fn summary(text: &mut String, results: &Results) {
     let _ = writeln!(
         text,
         "\n#### The safe API against the raw calls\n\n\
-         | | round trips: `apue_ipc` / raw (the target: 1.05 at most) \
+         A cell's rounds agree when its largest per-round ratio is at most \
+         {DISAGREE} times its smallest (else † in the tables above); the \
+         targets are judged on the cells whose rounds agree. For the others, \
+         the range of their per-round ratios, beside the control's.\n\n\
+         | | cells | round trips: `apue_ipc` / raw (the target: 1.05 at most) \
          | throughput: `apue_ipc` / raw (the target: 0.95 at least) |\n\
-         |---|---|---|"
+         |---|---|---|---|"
     );
+    let safe = |v: Variant| run::pairs().any(|(s, _)| s == v);
+    // Every ratio of the variants `which` accepts, at `placement`: round
+    // trips or throughput, with its cell.
+    let all = |which: &dyn Fn(Variant) -> bool,
+               placement: Placement,
+               latency: bool| {
+        let mut keys: Vec<&Key> = results
+            .cells
+            .keys()
+            .filter(|key| key.placement == placement && which(key.variant))
+            .collect();
+        keys.sort_by_key(|key| {
+            (
+                Variant::ALL.iter().position(|v| *v == key.variant),
+                key.size,
+            )
+        });
+        keys.into_iter()
+            .filter_map(|key| {
+                let (l, t) = round_ratios(results, key);
+                if latency { l } else { t }.map(|r| (key.clone(), r))
+            })
+            .collect::<Vec<(Key, Ratio)>>()
+    };
+    let range = |values: &mut dyn Iterator<Item = f64>| {
+        let (low, high) = values
+            .fold((f64::INFINITY, 0.0_f64), |(l, h), v| (l.min(v), h.max(v)));
+        format!("×{low:.2} to ×{high:.2}")
+    };
     for placement in results.cpus.placements() {
-        let spread = |variants: &dyn Fn(Variant) -> bool, latency: bool| {
-            let values: Vec<f64> = results
-                .cells
-                .keys()
-                .filter(|key| {
-                    key.placement == placement && variants(key.variant)
-                })
-                .filter_map(|key| {
-                    let (l, t) = ratios(results, key);
-                    if latency {
-                        l
-                    } else {
-                        t
-                    }
-                })
-                .collect();
-            let low = values.iter().copied().fold(f64::INFINITY, f64::min);
-            let high = values.iter().copied().fold(0.0, f64::max);
-            if values.is_empty() {
-                "n/a".to_string()
-            } else {
-                format!("×{low:.2} to ×{high:.2}")
-            }
+        let name = match placement {
+            Placement::Cross => "across cores",
+            Placement::Same => "on one core",
         };
-        let safe = |v: Variant| run::pairs().any(|(s, _)| s == v);
-        let control = |v: Variant| v == Variant::Control;
-        let _ = writeln!(
-            text,
-            "| {} | {} (the control: {}) | {} (the control: {}) |",
-            match placement {
-                Placement::Cross => "across cores",
-                Placement::Same => "on one core",
-            },
-            spread(&safe, true),
-            spread(&control, true),
-            spread(&safe, false),
-            spread(&control, false),
-        );
+        let mut rows = [String::new(), String::new(), String::new()];
+        for latency in [true, false] {
+            let ratios = all(&safe, placement, latency);
+            let (disagree, agree): (Vec<_>, Vec<_>) =
+                ratios.iter().partition(|(_, r)| r.disagrees());
+            let cells = |n: usize| match n {
+                1 => "1 cell".to_string(),
+                n => format!("{n} cells"),
+            };
+            rows[0].push_str(&if agree.is_empty() {
+                " no cell |".to_string()
+            } else {
+                format!(
+                    " {} in {} |",
+                    range(&mut agree.iter().map(|(_, r)| r.median)),
+                    cells(agree.len())
+                )
+            });
+            rows[1].push_str(&if disagree.is_empty() {
+                " no cell |".to_string()
+            } else {
+                format!(
+                    " {}, per-round ratios {} |",
+                    cells(disagree.len()),
+                    range(
+                        &mut disagree
+                            .iter()
+                            .flat_map(|(_, r)| r.rounds.iter().copied())
+                    )
+                )
+            });
+            let control = all(&|v| v == Variant::Control, placement, latency);
+            rows[2].push_str(&if control.is_empty() {
+                " n/a |".to_string()
+            } else {
+                format!(
+                    " medians {}, per-round ratios {} |",
+                    range(&mut control.iter().map(|(_, r)| r.median)),
+                    range(
+                        &mut control
+                            .iter()
+                            .flat_map(|(_, r)| r.rounds.iter().copied())
+                    )
+                )
+            });
+        }
+        let _ = writeln!(text, "| {name} | rounds agree |{}", rows[0]);
+        let _ = writeln!(text, "|  | rounds disagree |{}", rows[1]);
+        let _ = writeln!(text, "|  | the control |{}", rows[2]);
     }
     text.push('\n');
+    for (latency, what, within, bound) in [
+        (true, "Round trips", "within the target", 1.05),
+        (false, "Throughput", "at the target or above", 0.95),
+    ] {
+        let mut judged = 0;
+        let mut missed = Vec::new();
+        for placement in results.cpus.placements() {
+            for (key, r) in all(&safe, placement, latency) {
+                if r.disagrees() {
+                    continue;
+                }
+                judged += 1;
+                let ok = if latency {
+                    r.median <= bound
+                } else {
+                    r.median >= bound
+                };
+                if !ok {
+                    let (mechanism, _) = label(key.variant);
+                    missed.push(format!(
+                        "{mechanism} {} {} (×{:.2})",
+                        size_name(key.size),
+                        match placement {
+                            Placement::Cross => "across cores",
+                            Placement::Same => "on one core",
+                        },
+                        r.median
+                    ));
+                }
+            }
+        }
+        let _ = writeln!(
+            text,
+            "- {what}: {within} in {} of the {judged} cells whose rounds \
+             agree{}.",
+            judged - missed.len(),
+            if missed.is_empty() {
+                String::new()
+            } else {
+                format!("; not in {}", missed.join(", "))
+            }
+        );
+    }
     let placement = results.cpus.placements()[0];
     for size in SIZES {
         let get = |variant| cell(results, variant, placement, size);
@@ -640,19 +879,65 @@ fn summary(text: &mut String, results: &Results) {
 /// The message-queue forms table (the file the message-queue chapter
 /// includes).
 pub fn forms_table(results: &Results) -> String {
+    forms_of(
+        results,
+        "#### System V message queues: the forms of the safe API",
+        "the four ways in turn",
+        &[
+            "raw calls",
+            "`send_buffer`, `receive_into`",
+            "`send`, `receive_into`",
+            "`send`, `receive`",
+        ],
+        &FORMS,
+        &FORM_SIZES,
+        run::msg_form_rounds(&results.plan),
+    )
+}
+
+/// The seqpacket socket's forms table (the file the socket chapter
+/// includes).
+pub fn socket_forms_table(results: &Results) -> String {
+    forms_of(
+        results,
+        "#### Unix seqpacket sockets: the forms of `MessageSocket`",
+        "the three ways in turn",
+        &[
+            "raw `send`, `recv` of one struct",
+            "`send_buffer`, `receive_buffer`",
+            "`send`, `receive_into`",
+        ],
+        &SOCKET_FORMS,
+        &SIZES,
+        run::socket_form_rounds(&results.plan),
+    )
+}
+
+/// A table of forms: each way's median round trip at each size, and its
+/// ratio to the first way's (the raw calls) in the same rounds.
+fn forms_of(
+    results: &Results,
+    title: &str,
+    turns: &str,
+    names: &[&str],
+    ways: &[Variant],
+    sizes: &[usize],
+    rounds: usize,
+) -> String {
     let mut text = format!(
-        "#### System V message queues: the forms of the safe API\n\n\
-         Round trips {}, {} rounds, the four ways in turn.\n\n",
+        "{title}\n\nRound trips {}, {rounds} rounds, {turns}.\n\n",
         placement_name(Placement::Same, results),
-        results.plan.form_rounds
     );
-    text.push_str(
-        "| size | raw calls | `send_buffer`, `receive_into` | ratio \
-         | `send`, `receive_into` | ratio | `send`, `receive` | ratio |\n\
-         |---:|---:|---:|---:|---:|---:|---:|---:|\n",
-    );
-    for size in FORM_SIZES {
-        let Some(raw) = results.forms.get(&(FORMS[0], size)) else {
+    let _ = write!(text, "| size | {} |", names[0]);
+    let mut align = String::from("|---:|---:|");
+    for name in &names[1..] {
+        let _ = write!(text, " {name} | ratio |");
+        align.push_str("---:|---:|");
+    }
+    let _ = writeln!(text, "\n{align}");
+    let mut disagree = Vec::new();
+    for &size in sizes {
+        let Some(raw) = results.forms.get(&(ways[0], size)) else {
             continue;
         };
         let _ = write!(
@@ -661,15 +946,19 @@ pub fn forms_table(results: &Results) -> String {
             size_name(size),
             time(quantile(raw, 0.5))
         );
-        for variant in &FORMS[1..] {
+        for variant in &ways[1..] {
             match results.forms.get(&(*variant, size)) {
                 Some(cell) => {
+                    let r = Ratio::of(&cell.medians, &raw.medians);
                     let _ = write!(
                         text,
-                        " {} | ×{:.2} |",
+                        " {} | {} |",
                         time(quantile(cell, 0.5)),
-                        ratio(&cell.medians, &raw.medians).unwrap_or(f64::NAN)
+                        r.as_ref().map_or("n/a".to_string(), Ratio::shown)
                     );
+                    if let Some(r) = r.filter(Ratio::disagrees) {
+                        disagree.push(disagreeing(*variant, size, &r));
+                    }
                 }
                 None => text.push_str(" n/a | |"),
             }
@@ -680,6 +969,7 @@ pub fn forms_table(results: &Results) -> String {
         "\nTimes: the median round trip. Ratios: the median over the rounds of \
          each round's median against the raw calls' in the same round.\n",
     );
+    disagree_note(&mut text, &disagree);
     text
 }
 
@@ -720,7 +1010,15 @@ pub fn json(results: &Results, machine: &Machine) -> Value {
         .into_iter()
         .map(|(key, cell)| {
             let mut value = cell_json(key.variant, cell);
-            let (l, t) = ratios(results, key);
+            let (l, t) = round_ratios(results, key);
+            let rounds =
+                |r: &Option<Ratio>| r.as_ref().map(|r| r.rounds.clone());
+            let disagree = |r: &Option<Ratio>| r.as_ref().map(Ratio::disagrees);
+            value["ratio_latency_rounds"] = json!(rounds(&l));
+            value["ratio_throughput_rounds"] = json!(rounds(&t));
+            value["ratio_latency_rounds_disagree"] = json!(disagree(&l));
+            value["ratio_throughput_rounds_disagree"] = json!(disagree(&t));
+            let (l, t) = (l.map(|r| r.median), t.map(|r| r.median));
             value["placement"] = json!(match key.placement {
                 Placement::Cross => "cross",
                 Placement::Same => "same",
@@ -732,19 +1030,36 @@ pub fn json(results: &Results, machine: &Machine) -> Value {
             value
         })
         .collect();
-    let mut forms: Vec<_> = results.forms.iter().collect();
-    forms.sort_by_key(|((v, size), _)| {
-        (FORMS.iter().position(|f| f == v), *size)
-    });
-    let forms: Vec<Value> = forms
-        .into_iter()
-        .map(|((variant, size), cell)| {
-            let mut value = cell_json(*variant, cell);
-            value["size"] = json!(size);
-            value["placement"] = json!("same");
-            value
-        })
-        .collect();
+    let forms = |ways: &[Variant]| -> Vec<Value> {
+        let mut forms: Vec<_> = results
+            .forms
+            .iter()
+            .filter(|((v, _), _)| ways.contains(v))
+            .collect();
+        forms.sort_by_key(|((v, size), _)| {
+            (ways.iter().position(|f| f == v), *size)
+        });
+        forms
+            .into_iter()
+            .map(|((variant, size), cell)| {
+                let mut value = cell_json(*variant, cell);
+                value["size"] = json!(size);
+                value["placement"] = json!("same");
+                if *variant != ways[0] {
+                    let r = results
+                        .forms
+                        .get(&(ways[0], *size))
+                        .and_then(|raw| Ratio::of(&cell.medians, &raw.medians));
+                    value["baseline"] = json!(ways[0].role());
+                    value["ratio_latency"] =
+                        json!(r.as_ref().map(|r| r.median));
+                    value["ratio_latency_rounds"] =
+                        json!(r.as_ref().map(|r| r.rounds.clone()));
+                }
+                value
+            })
+            .collect()
+    };
     json!({
         "machine": {
             "cpu": machine.cpu,
@@ -757,7 +1072,10 @@ pub fn json(results: &Results, machine: &Machine) -> Value {
             "rounds": results.plan.rounds,
             "slice_ms": results.plan.slice.as_millis() as u64,
             "probe_round_trips": results.plan.probe,
-            "form_rounds": results.plan.form_rounds,
+            "msg_form_rounds": run::msg_form_rounds(&results.plan),
+            "socket_form_rounds": run::socket_form_rounds(&results.plan),
+            "rounds_disagree_past": DISAGREE,
+            "slow_probe_past_times_median": SLOW,
             "sizes": SIZES,
         },
         "cpus": {
@@ -769,12 +1087,21 @@ pub fn json(results: &Results, machine: &Machine) -> Value {
             "mq_msgsize": results.limits.mq_msgsize,
         },
         "seconds": results.took.as_secs_f64(),
+        // Each probe with the block it preceded: its placement, its size, and
+        // the round (from 1, as the report counts).
         "probes": results.probes.iter().map(|p| json!({
             "at_s": p.at.as_secs_f64(),
+            "placement": match p.placement {
+                Placement::Cross => "cross",
+                Placement::Same => "same",
+            },
+            "size": p.size,
+            "round": p.round + 1,
             "median_ns": p.median_ns,
         })).collect::<Vec<_>>(),
         "cells": cells,
-        "msg_forms": forms,
+        "msg_forms": forms(&FORMS),
+        "socket_forms": forms(&SOCKET_FORMS),
     })
 }
 

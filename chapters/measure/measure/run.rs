@@ -23,7 +23,8 @@ pub struct Plan {
     pub slice: Duration,
     /// Round trips of the spinning ring in each probe.
     pub probe: usize,
-    /// Rounds of the message-queue forms.
+    /// Rounds of the forms of the message queue and of the seqpacket
+    /// socket (rounded up to whole sets of their orders).
     pub form_rounds: usize,
 }
 
@@ -117,10 +118,15 @@ impl Cell {
     }
 }
 
-/// A probe: when, and the spinning ring's median round trip then.
+/// A probe: when, before which round of which block (placement and size),
+/// and the spinning ring's median round trip then.
 #[derive(Clone, Copy, Debug)]
 pub struct Probe {
     pub at: Duration,
+    pub placement: Placement,
+    pub size: usize,
+    /// The round it preceded, from 0.
+    pub round: usize,
     pub median_ns: f64,
 }
 
@@ -131,7 +137,8 @@ pub struct Results {
     pub limits: Limits,
     pub cells: HashMap<Key, Cell>,
     pub probes: Vec<Probe>,
-    /// The message-queue forms, on one core, at [`FORM_SIZES`].
+    /// The forms of the message queue ([`FORMS`], at [`FORM_SIZES`]) and of
+    /// the seqpacket socket ([`SOCKET_FORMS`], at [`SIZES`]), on one core.
     pub forms: HashMap<(Variant, usize), Cell>,
     pub took: Duration,
 }
@@ -177,8 +184,46 @@ pub const FORMS: [Variant; 4] = [
 /// The orders of the four forms in successive rounds (a Williams square):
 /// over four rounds each comes once in each position and follows each other
 /// once.
-const ORDERS: [[usize; 4]; 4] =
-    [[0, 1, 3, 2], [1, 2, 0, 3], [2, 3, 1, 0], [3, 0, 2, 1]];
+const ORDERS: &[&[usize]] =
+    &[&[0, 1, 3, 2], &[1, 2, 0, 3], &[2, 3, 1, 0], &[3, 0, 2, 1]];
+
+/// The ways of the seqpacket socket's forms, in the order of their table:
+/// raw `send` and `recv` of one struct, `send_buffer` and `receive_buffer`
+/// (one `send`, one `recv`), `send` and `receive_into` (a `sendmsg` and a
+/// `recvmsg` of two pieces).
+pub const SOCKET_FORMS: [Variant; 3] = [
+    Variant::SeqPacket(Calls::Raw),
+    Variant::SeqPacket(Calls::Safe),
+    Variant::SeqPacketGather,
+];
+
+/// The orders of three forms (two Williams squares, as an odd number needs):
+/// over six rounds each comes twice in each position and follows each other
+/// twice.
+const ORDERS_OF_THREE: &[&[usize]] = &[
+    &[0, 1, 2],
+    &[1, 2, 0],
+    &[2, 0, 1],
+    &[0, 2, 1],
+    &[1, 0, 2],
+    &[2, 1, 0],
+];
+
+/// The rounds of forms measured in `orders`: the plan's, rounded up to whole
+/// sets of the orders.
+pub fn form_rounds(plan: &Plan, orders: &[&[usize]]) -> usize {
+    plan.form_rounds.div_ceil(orders.len()) * orders.len()
+}
+
+/// The rounds of the socket forms.
+pub fn socket_form_rounds(plan: &Plan) -> usize {
+    form_rounds(plan, ORDERS_OF_THREE)
+}
+
+/// The rounds of the message-queue forms.
+pub fn msg_form_rounds(plan: &Plan) -> usize {
+    form_rounds(plan, ORDERS)
+}
 
 /// Whether `variant` is measured by round trips.
 pub fn has_latency(variant: Variant, placement: Placement) -> bool {
@@ -287,7 +332,18 @@ pub fn measure(
             )?;
         }
     }
-    forms(&plan, &cpus, &mut running, &mut seq, &mut results, &bar)?;
+    let mut forms = Forms {
+        cpus: &cpus,
+        running: &mut running,
+        seq: &mut seq,
+        results: &mut results,
+        bar: &bar,
+    };
+    let msgmax = forms.results.limits.msgmax;
+    let sizes: Vec<usize> =
+        FORM_SIZES.into_iter().filter(|&s| s <= msgmax).collect();
+    forms.measure(&plan, &FORMS, &sizes, ORDERS)?;
+    forms.measure(&plan, &SOCKET_FORMS, &SIZES, ORDERS_OF_THREE)?;
     bar.finish_and_clear();
     for (_, run) in running {
         run.peer.stop()?;
@@ -314,7 +370,9 @@ fn count_slices(
             }
         }
     }
-    slices * plan.rounds + FORMS.len() * FORM_SIZES.len() * plan.form_rounds
+    slices * plan.rounds
+        + FORMS.len() * FORM_SIZES.len() * msg_form_rounds(plan)
+        + SOCKET_FORMS.len() * SIZES.len() * socket_form_rounds(plan)
 }
 
 /// The measurements of one size and placement.
@@ -362,6 +420,9 @@ impl Block<'_> {
                 latency(probe, spin, SIZES[0], count, seq, &mut samples)?;
                 results.probes.push(Probe {
                     at: start.elapsed(),
+                    placement: self.placement,
+                    size: self.size,
+                    round,
                     median_ns: median_ns(&mut samples),
                 });
             }
@@ -627,53 +688,64 @@ fn throughput(
 }
 // ANCHOR_END: throughput
 
-/// The message-queue forms: the four ways in the orders of a Williams
-/// square, round trips only, both processes on one CPU.
-fn forms(
-    plan: &Plan,
-    cpus: &Cpus,
-    running: &mut HashMap<Variant, Running>,
-    seq: &mut Seq,
-    results: &mut Results,
-    bar: &ProgressBar,
-) -> Result<(), Failure> {
-    runner(running, FORMS[0]).peer.pin(cpus.parent)?;
-    let target = plan.slice.as_nanos() as f64;
-    let mut samples = Vec::new();
-    for size in FORM_SIZES {
-        if size > results.limits.msgmax {
-            continue;
-        }
-        let raw = runner(running, FORMS[0]);
-        latency(raw, FORMS[0], size, 20, seq, &mut samples)?;
-        latency(raw, FORMS[0], size, 20, seq, &mut samples)?;
-        let each = median_ns(&mut samples).max(1.0);
-        let count = (target / each).clamp(20.0, 200_000.0) as u64;
-        for variant in FORMS {
-            let run = runner(running, variant);
-            latency(run, variant, size, 20, seq, &mut samples)?;
-        }
-        for round in 0..plan.form_rounds {
-            for i in ORDERS[round % ORDERS.len()] {
-                let variant = FORMS[i];
+/// The parent's side of the forms' measurements.
+struct Forms<'a> {
+    cpus: &'a Cpus,
+    running: &'a mut HashMap<Variant, Running>,
+    seq: &'a mut Seq,
+    results: &'a mut Results,
+    bar: &'a ProgressBar,
+}
+
+impl Forms<'_> {
+    /// The forms `ways` of one mechanism (the raw calls first), round trips
+    /// only, both processes on one CPU, at each of `sizes`: each round
+    /// measures every way once, in the next of `orders`.
+    fn measure(
+        &mut self,
+        plan: &Plan,
+        ways: &[Variant],
+        sizes: &[usize],
+        orders: &[&[usize]],
+    ) -> Result<(), Failure> {
+        let running = &mut *self.running;
+        let seq = &mut *self.seq;
+        runner(running, ways[0]).peer.pin(self.cpus.parent)?;
+        let target = plan.slice.as_nanos() as f64;
+        let mut samples = Vec::new();
+        for &size in sizes {
+            let raw = runner(running, ways[0]);
+            latency(raw, ways[0], size, 20, seq, &mut samples)?;
+            latency(raw, ways[0], size, 20, seq, &mut samples)?;
+            let each = median_ns(&mut samples).max(1.0);
+            let count = (target / each).clamp(20.0, 200_000.0) as u64;
+            for &variant in ways {
                 let run = runner(running, variant);
-                let allocations =
-                    latency(run, variant, size, count, seq, &mut samples)?;
-                let cell = results
-                    .forms
-                    .entry((variant, size))
-                    .or_insert_with(Cell::new);
-                for &ns in &samples {
-                    cell.latency.saturating_record(ns);
+                latency(run, variant, size, 20, seq, &mut samples)?;
+            }
+            for round in 0..form_rounds(plan, orders) {
+                for &i in orders[round % orders.len()] {
+                    let variant = ways[i];
+                    let run = runner(running, variant);
+                    let allocations =
+                        latency(run, variant, size, count, seq, &mut samples)?;
+                    let cell = self
+                        .results
+                        .forms
+                        .entry((variant, size))
+                        .or_insert_with(Cell::new);
+                    for &ns in &samples {
+                        cell.latency.saturating_record(ns);
+                    }
+                    cell.medians.push(median_ns(&mut samples));
+                    cell.allocations += allocations;
+                    cell.messages += 2 * count;
+                    self.bar.inc(1);
                 }
-                cell.medians.push(median_ns(&mut samples));
-                cell.allocations += allocations;
-                cell.messages += 2 * count;
-                bar.inc(1);
             }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// The median of `values` (the mean of the middle two for an even count);

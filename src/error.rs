@@ -197,14 +197,27 @@ impl fmt::Display for Error {
             )?,
         }
         match &self.0.cause {
-            // `Errno`'s Debug form is its symbolic name (`EPIPE`), which is what a reader
-            // looks up in the man page's ERRORS section.
-            Cause::Os(errno) => write!(f, "{} ({:?})", errno.desc(), errno),
+            // strerror(3)'s text, as perror(3) prints it, then `Errno`'s Debug form,
+            // its symbolic name (`EPIPE`), which is what a reader looks up in the man
+            // page's ERRORS section.
+            Cause::Os(errno) => write!(f, "{} ({:?})", strerror(*errno), errno),
             Cause::Refused(errno, reason) => write!(f, "{reason} ({errno:?})"),
             Cause::Invalid(reason) | Cause::Unexpected(reason) => {
                 f.write_str(reason)
             }
         }
+    }
+}
+
+/// The C library's text for `errno` (strerror(3), through std), which is what
+/// perror(3) and the shell print: "Bad file descriptor" for `EBADF`, where the
+/// kernel headers' comment that `Errno::desc` gives says "Bad file number".
+fn strerror(errno: Errno) -> String {
+    let code = errno as i32;
+    let text = io::Error::from_raw_os_error(code).to_string();
+    match text.strip_suffix(&format!(" (os error {code})")) {
+        Some(text) => text.to_string(),
+        None => text,
     }
 }
 

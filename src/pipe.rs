@@ -255,7 +255,7 @@ mod tests {
         assert_eq!(
             err.to_string(),
             format!(
-                "fcntl(F_GETPIPE_SZ)({}): Bad file number (EBADF)",
+                "fcntl(F_GETPIPE_SZ)({}): Bad file descriptor (EBADF)",
                 path.display()
             )
         );

@@ -1007,7 +1007,7 @@ mod tests {
         assert_eq!(err.errno(), Some(Errno::EDEADLK));
         assert_eq!(
             err.to_string(),
-            "pthread_mutex_lock(shared mutex): Resource deadlock would occur \
+            "pthread_mutex_lock(shared mutex): Resource deadlock avoided \
              (EDEADLK)"
         );
     }

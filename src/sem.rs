@@ -608,7 +608,10 @@ mod tests {
         assert!(started.elapsed() >= Duration::from_millis(20));
         assert_eq!(
             err.to_string(),
-            format!("semtimedop(id={}): Try again (EAGAIN)", set.id().raw())
+            format!(
+                "semtimedop(id={}): Resource temporarily unavailable (EAGAIN)",
+                set.id().raw()
+            )
         );
     }
 

@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 mod browser;
+mod demonstrations;
 mod exercise;
 mod mdbook_links;
 mod measure;

@@ -41,6 +41,9 @@ filters); every run must end within BOUND ms and leave no file in its private
 directories and no process behind. What the killed runs leave (System V
 objects, POSIX objects, temporary directories) must be what the book's \"What a
 SIGKILL leaves behind\" table allows, and `ipcrm_mine --remove` must remove it.
+Then every demonstration and exercise runs with a standard output that is full,
+a pipe nobody reads, and closed: each must end as a program does (one line and
+exit code 1, or SIGPIPE), within 60 s, leaving nothing (not with --only).
 
 Options:
   --runs=N       runs in sequence (default 100)
@@ -203,7 +206,11 @@ struct Chapter {
 fn run(options: &Options) -> Result<(), String> {
     let started = Instant::now();
     eprintln!("xtask: building the chapters' tests");
-    let (chapters, bins) = build()?;
+    let Built {
+        chapters,
+        bins,
+        examples,
+    } = build()?;
     let ipcrm_mine = bins
         .get("ipcrm_mine")
         .ok_or("the build did not produce ipcrm_mine")?
@@ -327,8 +334,13 @@ fn run(options: &Options) -> Result<(), String> {
         }
     }
     let _ = fs::remove_file(&report_path);
+    let demonstrated = if options.only.is_empty() {
+        demonstrations(&examples, &ipcrm_mine, mqueue.as_deref(), &mut failures)
+    } else {
+        String::new()
+    };
     print!(
-        "{}",
+        "{}{demonstrated}",
         table(&rows, options, seed, started.elapsed().as_secs_f64())
     );
     if failures.is_empty() {
@@ -336,6 +348,55 @@ fn run(options: &Options) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("stress failed:\n  {}", failures.join("\n  ")))
+    }
+}
+
+/// Runs the demonstrations with a standard output that fails (see
+/// [`crate::demonstrations`]), and checks that they left no IPC object;
+/// returns the summary's line about them.
+fn demonstrations(
+    examples: &[(String, PathBuf)],
+    ipcrm_mine: &Path,
+    mqueue: Option<&Path>,
+    failures: &mut Vec<String>,
+) -> String {
+    eprintln!(
+        "xtask: {} demonstrations, each with a full, broken and closed \
+         standard output",
+        examples.len()
+    );
+    let before = Leftovers::now(mqueue);
+    let scratch = env::temp_dir();
+    let outcome = crate::demonstrations::check(examples, &scratch);
+    let new = Leftovers::now(mqueue).minus(&before);
+    if !new.is_empty() {
+        failures.push(format!(
+            "the demonstrations with a failing standard output left {}",
+            new.describe()
+        ));
+        if !new.sysv.is_empty() {
+            if let Err(problem) =
+                remove_with_ipcrm_mine(ipcrm_mine, &new, mqueue)
+            {
+                failures.push(problem);
+            }
+        }
+    }
+    match outcome {
+        Ok(runs) => format!(
+            "demonstrations: {} programs, {runs} runs with a failing standard \
+             output, each ended as a program does\n",
+            examples.len()
+        ),
+        Err(problems) => {
+            let count = problems.len();
+            failures.extend(problems);
+            format!(
+                "demonstrations: {count} of {} runs with a failing standard \
+                 output did not end as a program does\n",
+                examples.len() * 3
+            )
+        }
     }
 }
 
@@ -749,7 +810,15 @@ fn remove_with_ipcrm_mine(
 
 /// Builds every chapter's tests, and returns them with the programs that have
 /// a stress test, and the path of every program built.
-fn build() -> Result<(Vec<Chapter>, BTreeMap<String, PathBuf>), String> {
+/// What the build made: the chapters' test binaries, the programs and the
+/// demonstrations (examples and exercises), by name.
+struct Built {
+    chapters: Vec<Chapter>,
+    bins: BTreeMap<String, PathBuf>,
+    examples: Vec<(String, PathBuf)>,
+}
+
+fn build() -> Result<Built, String> {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(cargo)
         .args([
@@ -770,6 +839,7 @@ fn build() -> Result<(Vec<Chapter>, BTreeMap<String, PathBuf>), String> {
     }
     let mut chapters = Vec::new();
     let mut bins = BTreeMap::new();
+    let mut examples = Vec::new();
     for line in String::from_utf8_lossy(&output.stdout).lines() {
         let Ok(message) = serde_json::from_str::<Value>(line) else {
             continue;
@@ -785,6 +855,9 @@ fn build() -> Result<(Vec<Chapter>, BTreeMap<String, PathBuf>), String> {
         let test = message["profile"]["test"].as_bool().unwrap_or(false);
         if kinds[0] == "bin" && !test {
             bins.insert(name.to_string(), PathBuf::from(executable));
+        }
+        if kinds[0] == "example" && !test {
+            examples.push((name.to_string(), PathBuf::from(executable)));
         }
         let package = message["package_id"].as_str().unwrap_or("");
         if kinds[0] == "test"
@@ -816,7 +889,45 @@ fn build() -> Result<(Vec<Chapter>, BTreeMap<String, PathBuf>), String> {
             .collect();
     }
     chapters.sort_by(|a, b| a.package.cmp(&b.package));
-    Ok((chapters, bins))
+    // `cargo test` builds an exercise (an example with `test = true`) as its
+    // tests only: its own program comes from `cargo build --examples`.
+    let output = Command::new(env::var_os("CARGO").unwrap_or("cargo".into()))
+        .args([
+            "build",
+            "--workspace",
+            "--examples",
+            "--message-format=json-render-diagnostics",
+        ])
+        .current_dir(root())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "cargo build --examples ended with {}",
+            output.status
+        ));
+    }
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Ok(message) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        let name = message["target"]["name"].as_str().unwrap_or("");
+        if message["reason"] == "compiler-artifact"
+            && message["target"]["kind"][0] == "example"
+            && !examples.iter().any(|(known, _)| known == name)
+        {
+            if let Some(executable) = message["executable"].as_str() {
+                examples.push((name.to_string(), PathBuf::from(executable)));
+            }
+        }
+    }
+    examples.sort();
+    Ok(Built {
+        chapters,
+        bins,
+        examples,
+    })
 }
 
 #[cfg(test)]

@@ -418,11 +418,67 @@ pub fn check_status(status: ExitStatus, role: &str) -> Result<(), Error> {
 /// as it would a chapter program, instead of being ignored.
 ///
 /// Call it first in `main`; `tests/layout.rs` checks that every demonstration
-/// does (or calls [`demonstration_role`]).
+/// does (or calls [`demonstration_role`]). Like those two, it also makes a
+/// failed write to standard output end the demonstration as it ends a program
+/// (see [`ends_like_a_program_when_stdout_fails`]).
 pub fn takes_no_arguments() {
+    ends_like_a_program_when_stdout_fails();
     if let Some(arg) = std::env::args_os().nth(1) {
         refuse_demonstration_argument(&arg);
     }
+}
+
+/// A demonstration prints with `println!`, which panics when the write fails
+/// (`>/dev/full`, `| head -c1`, `>&-`): a backtrace and exit code 101, where a
+/// program run by [`run`] prints one line and exits with 1. From the first
+/// call on, this process does the same: the panic hook of [`run`] records the
+/// failure and keeps quiet, the panic unwinds as before (so every destructor
+/// on the way runs, and System V objects are removed), and when the process
+/// exits (`main` returning, or ending with 101 after the panic: both go
+/// through exit(3)), a function registered with atexit(3) says what failed in
+/// one line and exits with 1, or raises `SIGPIPE` for a pipe nobody reads.
+/// A standard output that was closed when the process started (`>&-`) ends
+/// it at once, as for a program: nothing it printed could be seen.
+///
+/// It cannot free a thread that waits for one that panicked: a demonstration
+/// whose threads or processes wait for each other prints with [`say`] and
+/// does its part whether the line was written or not.
+pub fn ends_like_a_program_when_stdout_fails() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Err(err) = stdio::reopen_closed() {
+            eprintln!("{}: {err}", demonstration_name());
+            std::process::exit(1);
+        }
+        stdio::catch_stdout_failures();
+        // SAFETY: registers a function that takes nothing and returns
+        // nothing, called once by exit(3); it touches only atomics, standard
+        // error and _exit(2).
+        let _ = unsafe { libc::atexit(exit_as_a_program_would) };
+    });
+}
+
+extern "C" fn exit_as_a_program_would() {
+    if let Some(failure) = stdio::stdout_failure() {
+        let code = stdio::exit_status_for_stdout_failure(
+            &demonstration_name(),
+            failure,
+            false,
+        );
+        // SAFETY: ends the process at once, as exit(3) was about to; the
+        // handlers registered before this one (none of Rust's) do not run.
+        unsafe { libc::_exit(i32::from(code)) };
+    }
+}
+
+/// The name the demonstration was started under (its file's name).
+fn demonstration_name() -> String {
+    let exe = std::env::args_os().next().map(PathBuf::from);
+    exe.as_deref()
+        .and_then(|exe| exe.file_name())
+        .map_or("demonstration".into(), |name| {
+            name.to_string_lossy().into_owned()
+        })
 }
 
 /// For a demonstration that runs itself again as its own child (see
@@ -430,6 +486,7 @@ pub fn takes_no_arguments() {
 /// reader starts it; the arguments after `child` when it runs as its own
 /// child. Anything else ends the process with a usage error (exit code 2).
 pub fn demonstration_role() -> Option<Vec<String>> {
+    ends_like_a_program_when_stdout_fails();
     let mut args = std::env::args_os().skip(1);
     let first = args.next()?;
     if first != "child" {
@@ -449,6 +506,7 @@ pub fn demonstration_role() -> Option<Vec<String>> {
 /// with one of `roles` first. Anything else ends the process with a usage
 /// error (exit code 2).
 pub fn takes_roles(roles: &[&str]) {
+    ends_like_a_program_when_stdout_fails();
     if let Some(arg) = std::env::args_os().nth(1) {
         if !roles.iter().any(|role| arg == *role) {
             refuse_demonstration_argument(&arg);
@@ -457,11 +515,7 @@ pub fn takes_roles(roles: &[&str]) {
 }
 
 fn refuse_demonstration_argument(arg: &OsStr) -> ! {
-    let exe = std::env::args_os().next().map(PathBuf::from);
-    let name = exe
-        .as_deref()
-        .and_then(|exe| exe.file_name())
-        .map_or("demonstration".into(), |name| name.to_string_lossy());
+    let name = demonstration_name();
     eprintln!(
         "{name}: unexpected argument '{}'\nThis demonstration takes no \
          arguments: cargo run --example {name}",

@@ -10,6 +10,7 @@ use std::time::Duration;
 use apue_ipc::fork::fork;
 use apue_ipc::pshared::{SharedCondvar, SharedMutex};
 use apue_ipc::{Error, Result};
+use harness::cli::say;
 use nix::errno::Errno;
 
 // ANCHOR: semaphore
@@ -68,14 +69,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ready = Semaphore::new(0)?; // semget, then SETVAL 0
     let waiting = Semaphore::new(0)?; // instead of the note's sleep(2)
     let child = fork(|| -> Result<()> {
-        println!("child wait to exit");
-        waiting.post()?;
+        let said = say("child wait to exit");
+        waiting.post()?; // even if the line failed: the parent waits for it
+        said?;
         ready.wait()?; // semop(-1): waits for the parent's post
-        println!("child about to exit");
-        Ok(())
+        say("child about to exit")
     })?;
     waiting.wait()?; // the child has printed its line
-    println!("tell child ready");
+    say("tell child ready")?; // on failure, dropping `child` kills it
     ready.post()?; // semop(+1)
     child.wait_success()?;
     // Nothing to remove (IPC_RMID): the semaphores go with their memory.

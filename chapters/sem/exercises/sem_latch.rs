@@ -75,12 +75,15 @@ fn main() -> Result<()> {
         for worker in 0..3 {
             let latch = &latch;
             scope.spawn(move || {
-                println!("worker {worker} done");
-                latch.count_down()
+                // Counted down whether the line could be written or not:
+                // the main thread waits for the count, not for the line.
+                let said = harness::cli::say(&format!("worker {worker} done"));
+                latch.count_down()?;
+                said
             });
         }
         latch.wait()?;
-        println!("all three done: the latch opened");
+        harness::cli::say("all three done: the latch opened")?;
         Ok(())
     })
 }

@@ -10,7 +10,9 @@ use apue_ipc::xsi::{Id, Kind, Object};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     harness::cli::takes_no_arguments();
-    // the panic below is on purpose: keep stderr quiet
+    // the panic below is on purpose: keep stderr quiet, then put back the
+    // hook that was there
+    let previous = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
     // ANCHOR: panic
     let mut created: Vec<Id> = Vec::new();
@@ -31,7 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         assert!(!id.is_listed()?); // ...and unwinding removed all three
     }
     // ANCHOR_END: panic
-    let _ = panic::take_hook();
+    panic::set_hook(previous);
     let names: Vec<String> = created.iter().map(Id::to_string).collect();
     println!("a panic with {} in hand left none behind", names.join(", "));
     Ok(())

@@ -320,7 +320,7 @@ pub fn assert_bad_input_matrix(program: Program, extra: &[&[&str]]) {
 ///
 /// - `/dev/full`: every write fails with `ENOSPC`; the program says
 ///   `NAME: write(stdout): No space left on device (ENOSPC)` and exits with 1;
-/// - closed (`>&-`): it says `NAME: write(stdout): Bad file number (EBADF)`
+/// - closed (`>&-`): it says `NAME: write(stdout): Bad file descriptor (EBADF)`
 ///   and exits with 1, before doing anything;
 /// - a pipe whose reader has closed it: it ends, killed by `SIGPIPE`, without
 ///   a word, as a C program does in `program | head -1`.
@@ -358,7 +358,8 @@ pub fn assert_stdout_failures(program: Program, raw: &[&str]) {
         ),
         (
             Some(1),
-            format!("{name}: write(stdout): Bad file number (EBADF)\n").into()
+            format!("{name}: write(stdout): Bad file descriptor (EBADF)\n")
+                .into()
         ),
         "{name} >&-"
     );

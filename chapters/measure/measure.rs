@@ -38,6 +38,9 @@
 //!
 //! `chapters/measure/snapshots/measure.snap` is the whole shape.
 
+use std::fs::File;
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use harness::allocations::CountingAllocator;
@@ -95,10 +98,17 @@ fn main() -> ExitCode {
     cli::run("measure", HELP, |mut args| {
         let quick = args.take_flag("--quick");
         let write = args.take_flag("--write");
-        let json = args.take_flag("--json");
+        if args.take_flag("--json") {
+            // A path, which need not be UTF-8.
+            let file = args.next_path()?.ok_or_else(|| {
+                Failure::Usage("--json needs a file name".into())
+            })?;
+            args.finish()?;
+            return parent(quick, write, Some(file));
+        }
         match args.next_arg()?.as_deref() {
             // One of the other processes: this program started again.
-            Some("peer") if !(quick || write || json) => {
+            Some("peer") if !(quick || write) => {
                 let role = args.next_arg()?.unwrap_or_default();
                 let variant = Variant::parse(&role)
                     .filter(|v| v.peer() == *v)
@@ -109,14 +119,6 @@ fn main() -> ExitCode {
                     })?;
                 args.finish()?;
                 peer::run(variant)
-            }
-            Some(file) if json => {
-                let file = file.to_string();
-                args.finish()?;
-                parent(quick, write, Some(file))
-            }
-            None if json => {
-                Err(Failure::Usage("--json needs a file name".into()))
             }
             None => parent(quick, write, None),
             Some(other) => {
@@ -130,13 +132,20 @@ fn main() -> ExitCode {
 fn parent(
     quick: bool,
     write: bool,
-    json: Option<String>,
+    json: Option<PathBuf>,
 ) -> Result<(), Failure> {
     if quick && write {
         return Err(Failure::Usage(
             "--write keeps a full run's numbers, not a quick one's".into(),
         ));
     }
+    // Created now: a path that cannot be written fails before the run.
+    let json = match json {
+        Some(path) => Some(File::create(&path).map_err(|e| {
+            apue_ipc::Error::from_io("open", path.display().to_string(), e)
+        })?),
+        None => None,
+    };
     let machine = report::Machine::read();
     let limits = Limits::read()?;
     let allowed = run::allowed_cpus();
@@ -182,10 +191,11 @@ fn parent(
             write_file(&path, &contents)?;
         }
     }
-    if let Some(path) = json {
+    if let Some(mut file) = json {
         let value = report::json(&results, &machine);
         let text = serde_json::to_string_pretty(&value)?;
-        write_file(&path, &(text + "\n"))?;
+        file.write_all((text + "\n").as_bytes())
+            .map_err(|e| apue_ipc::Error::from_io("write", "--json FILE", e))?;
     }
     Ok(())
 }

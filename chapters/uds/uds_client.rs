@@ -35,8 +35,7 @@ no server listens on), 2 on a usage error.
 
 fn main() -> ExitCode {
     cli::run("uds_client", HELP, |mut args| {
-        let server = args.next_arg()?.filter(|path| !path.is_empty());
-        let server = server.ok_or_else(|| {
+        let server = args.next_path()?.ok_or_else(|| {
             Failure::Usage("missing the server's SOCKET path".into())
         })?;
         let text = args
@@ -49,7 +48,7 @@ fn main() -> ExitCode {
                 text.len()
             )));
         }
-        ask(PathBuf::from(server), &text)
+        ask(server, &text)
     })
 }
 

@@ -48,12 +48,9 @@ Exit status: 0 on success, 1 if a system call failed, 2 on a usage error.
 
 fn main() -> ExitCode {
     cli::run("uds_server", HELP, |mut args| {
-        let path = args
-            .next_arg()?
-            .filter(|path| !path.is_empty())
-            .ok_or_else(|| {
-                Failure::Usage("missing the SOCKET's path".into())
-            })?;
+        let path = args.next_path()?.ok_or_else(|| {
+            Failure::Usage("missing the SOCKET's path".into())
+        })?;
         let count = args.next_arg()?.ok_or_else(|| {
             Failure::Usage("missing COUNT, the number of clients".into())
         })?;
@@ -63,7 +60,7 @@ fn main() -> ExitCode {
             ))
         })?;
         args.finish()?;
-        serve(PathBuf::from(path), count)
+        serve(path, count)
     })
 }
 

@@ -559,6 +559,21 @@ macro_rules! chapter_program {
         bad_arguments: [$($bad:expr),*],
         not_stressed: $why:literal
     ) => {
+        $crate::chapter_program!(
+            $name,
+            output_checked_by: $checks,
+            bad_arguments: [$($bad),*],
+            bad_inputs: [],
+            not_stressed: $why
+        );
+    };
+    (
+        $name:ident,
+        output_checked_by: $checks:path,
+        bad_arguments: [$($bad:expr),*],
+        bad_inputs: [$([$($input:expr),*]),*],
+        not_stressed: $why:literal
+    ) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -574,7 +589,7 @@ macro_rules! chapter_program {
             const NOT_STRESSED: &str = $why;
 
             $crate::chapter_program!(@help_and_bad_arguments [$($bad),*]);
-            $crate::chapter_program!(@bad_input []);
+            $crate::chapter_program!(@bad_input [$([$($input),*]),*]);
         }
     };
     ($name:ident, output_checked_by: $checks:path, bad_arguments: [$($bad:expr),*]) => {

@@ -25,6 +25,19 @@ harness::chapter_program!(
     measure,
     output_checked_by: super::a_quick_run_checks_every_mechanism,
     bad_arguments: ["--frob"],
+    bad_inputs: [
+        [""],
+        ["extra"],
+        ["--json"],
+        ["--json", ""],
+        ["--json", "{missing}/results.json"],
+        ["--json", "{dir}"],
+        ["--quick", "--write"],
+        ["--quick", "extra"],
+        ["peer"],
+        ["peer", "nothing"],
+        ["peer", "{xff}"]
+    ],
     not_stressed: "a measurement: copies run at once, or killed, measure \
                    each other and nothing else"
 );

@@ -54,7 +54,7 @@ harness::chapter_program!(
         ["{tmp}/upper.sock"],
         ["", "1"],
         ["{huge}", "1"],
-        ["{xff}", "1"],
+        ["{missing}/{xff}.sock", "1"],
         ["{tmp}/upper.sock", "{xff}"],
         ["{tmp}/upper.sock", "-1"],
         ["{tmp}/upper.sock", "99999999999999999999"],
@@ -342,4 +342,25 @@ fn a_client_of_another_uid_is_refused() {
         assert!(log.contains(", my uid): mine -> MINE"), "{log}");
         assert!(!log.contains("): refused"), "{log}");
     }
+}
+
+/// A socket's path is a file's path, and a file's path need not be UTF-8:
+/// server and client take it as bytes, as the FIFO programs do.
+#[test]
+fn a_socket_path_that_is_not_utf8_works() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = temp::dir("uds_bytes").unwrap();
+    let socket = dir.path().join(OsStr::from_bytes(b"\xff.sock"));
+    let mut server = SERVER.command();
+    server.arg(&socket).arg("1");
+    let mut server = Running::spawn(SERVER.name, server);
+    server.read_until(|out| out.contains(&b'\n')); // listening
+    let mut client = CLIENT.command();
+    client.arg(&socket).arg("bytes");
+    let output = Running::spawn(CLIENT.name, client).finish();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(output.stdout, b"BYTES\n");
+    assert!(server.finish().status.success());
+    assert!(!socket.exists(), "the server removes its socket");
 }

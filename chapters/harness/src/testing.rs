@@ -466,7 +466,9 @@ pub fn command_line(name: &str, args: &[impl AsRef<OsStr>]) -> String {
 /// path that does not exist (`{missing}`), is a directory (`{dir}`), a regular
 /// file (`{file}`) or a FIFO nobody opens (`{fifo}`) in place of what it
 /// should be, an identifier or key that does not exist or is not yours.
-/// `{tmp}` stands for the program's `TMPDIR`.
+/// `{tmp}` stands for the program's `TMPDIR`. A program of an
+/// `output_checked_by` form takes arguments, and lists at least six (a test,
+/// `lists_at_least_six_bad_inputs`, fails otherwise).
 ///
 /// # What a new program must do to pass
 ///
@@ -590,6 +592,7 @@ macro_rules! chapter_program {
 
             $crate::chapter_program!(@help_and_bad_arguments [$($bad),*]);
             $crate::chapter_program!(@bad_input [$([$($input),*]),*]);
+            $crate::chapter_program!(@six_kinds [$([$($input),*]),*]);
         }
     };
     ($name:ident, output_checked_by: $checks:path, bad_arguments: [$($bad:expr),*]) => {
@@ -676,6 +679,7 @@ macro_rules! chapter_program {
 
             $crate::chapter_program!(@help_and_bad_arguments [$($bad),*]);
             $crate::chapter_program!(@bad_input [$([$($input),*]),*]);
+            $crate::chapter_program!(@six_kinds [$([$($input),*]),*]);
         }
     };
     (@help_and_bad_arguments [$($bad:expr),*]) => {
@@ -693,6 +697,23 @@ macro_rules! chapter_program {
                 &format!("{}-bad-argument", PROGRAM.name),
                 &[$($bad),*],
                 &Vec::new(),
+            );
+        }
+    };
+    (@six_kinds [$([$($input:expr),*]),*]) => {
+        /// A program that takes arguments (the `output_checked_by` forms)
+        /// lists bad inputs of its own, at least six: one of each kind that
+        /// applies to it, as the macro's documentation lists them.
+        #[test]
+        fn lists_at_least_six_bad_inputs() {
+            let listed: &[&[&str]] = &[$(&[$($input),*]),*];
+            assert!(
+                listed.len() >= 6,
+                "{} lists {} bad inputs (`bad_inputs: [...]`): a program \
+                 that takes arguments lists at least six, one of each kind \
+                 that applies (harness::chapter_program!'s documentation)",
+                PROGRAM.name,
+                listed.len()
             );
         }
     };

@@ -364,3 +364,31 @@ fn a_socket_path_that_is_not_utf8_works() {
     assert!(server.finish().status.success());
     assert!(!socket.exists(), "the server removes its socket");
 }
+
+/// The client's answer goes to its standard output: a full one is one line
+/// and exit code 1, a pipe nobody reads a quiet `SIGPIPE`, and the server
+/// goes on either way (it has answered before the client writes).
+#[test]
+fn the_client_survives_a_failing_stdout() {
+    use harness::testing::matrix::{assert_stdout_broken, assert_stdout_full};
+    let dir = temp::dir("uds_client_stdout").unwrap();
+    let (server, socket) = start_server(dir.path(), 2);
+    for (text, check) in [
+        (
+            "full",
+            assert_stdout_full as fn(&'static str, std::process::Command),
+        ),
+        ("gone", assert_stdout_broken),
+    ] {
+        let mut command = CLIENT.command();
+        command
+            .args([socket.as_str(), text])
+            .env("TMPDIR", dir.path());
+        check(CLIENT.name, command);
+    }
+    let log = String::from_utf8(server.finish().stdout).unwrap();
+    assert!(
+        log.contains("full -> FULL") && log.contains("gone -> GONE"),
+        "{log}"
+    );
+}

@@ -691,3 +691,25 @@ fn mistakes_on_the_command_line_are_explained() {
     );
     assert!(fs::read_dir(student.dir.path()).unwrap().next().is_none());
 }
+
+/// Hints come one per failed check: the first failure shows hint 1, the
+/// second hint 2, and later ones the last hint again.
+#[test]
+fn each_failed_check_shows_the_next_hint() {
+    let student = Student::new();
+    expect(&student.xtask(&["start", "popen_quote"]), true, &[]);
+    student.write_body(
+        "popen_quote",
+        "one shell word",
+        r#"    format!("\"{arg}\"")"#,
+    );
+    let first = student.xtask(&["check", "popen_quote"]);
+    expect(&first, false, &["FAIL", "Hint 1 of 2"]);
+    assert!(!first.text.contains("Hint 2 of 2"), "{}", first.text);
+    let second = student.xtask(&["check", "popen_quote"]);
+    expect(&second, false, &["FAIL", "Hint 2 of 2"]);
+    assert!(!second.text.contains("Hint 1 of 2"), "{}", second.text);
+    let third = student.xtask(&["check", "popen_quote"]);
+    expect(&third, false, &["FAIL", "Hint 2 of 2"]);
+    assert!(!third.text.contains("Hint 1 of 2"), "{}", third.text);
+}

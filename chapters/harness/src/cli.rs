@@ -452,8 +452,9 @@ pub fn ends_like_a_program_when_stdout_fails() {
         }
         stdio::catch_stdout_failures();
         // SAFETY: registers a function that takes nothing and returns
-        // nothing, called once by exit(3); it touches only atomics, standard
-        // error and _exit(2).
+        // nothing; exit(3) calls it once, in the thread that exits, where it
+        // may do what a program does at its end: read what the panic hook
+        // recorded, write one line to standard error, end the process.
         let _ = unsafe { libc::atexit(exit_as_a_program_would) };
     });
 }

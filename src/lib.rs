@@ -40,6 +40,7 @@ pub mod pipe;
 pub mod popen;
 pub mod posix;
 pub mod pshared;
+mod scratch;
 pub mod sem;
 pub mod shm;
 pub mod uds;

@@ -63,6 +63,7 @@ use libc::{c_int, c_long};
 use nix::errno::Errno;
 
 use crate::error::{Error, Result};
+use crate::scratch;
 use crate::xsi::control::stat_before_set;
 use crate::xsi::limits::msginfo;
 use crate::xsi::object::get_or_create;
@@ -822,35 +823,19 @@ fn text_mut(words: &mut [c_long], len: usize) -> &mut [u8] {
 thread_local! {
     /// A `struct msgbuf` that a thread keeps for its sends and its allocating receives,
     /// so that they allocate nothing per message: sized on first use for the default
-    /// `msgmax`, grown for a longer message, given back when it grew past SCRATCH_KEPT.
+    /// `msgmax`, grown for a longer message, given back when it grew past 64 KiB.
     static SCRATCH: RefCell<Vec<c_long>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The most text a thread's scratch buffer keeps between calls.
-const SCRATCH_KEPT: usize = 64 * 1024;
-
 /// Runs `f` on a scratch `struct msgbuf` of exactly [`words_for`]`(len)` words.
 fn with_scratch<T>(len: usize, f: impl FnOnce(&mut [c_long]) -> T) -> T {
-    let words = words_for(len);
-    let mut f = Some(f);
-    let kept = SCRATCH.try_with(|cell| {
-        // Taken only for the call; a nested use (none exists) would get a fresh one.
-        let mut scratch = cell.try_borrow_mut().ok()?;
-        if scratch.len() < words {
-            scratch.resize(words.max(words_for(8192)), 0);
-        }
-        let result = (f.take()?)(&mut scratch[..words]);
-        if scratch.len() > words_for(SCRATCH_KEPT) {
-            *scratch = Vec::new();
-        }
-        Some(result)
-    });
-    match (kept, f) {
-        (Ok(Some(result)), _) => result,
-        // The thread is ending (its locals are gone) or the buffer is in use.
-        (_, Some(f)) => f(&mut vec![0; words]),
-        (_, None) => unreachable!("f ran and returned its result"),
-    }
+    scratch::with_scratch(
+        &SCRATCH,
+        words_for(len),
+        words_for(8192),
+        words_for(scratch::KEPT_BYTES),
+        f,
+    )
 }
 
 /// A `struct msgbuf` that the caller owns and reuses: a type, and room for `capacity`

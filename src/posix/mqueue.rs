@@ -14,6 +14,14 @@ use nix::sys::stat::Mode;
 
 use super::{mode_bits, read_proc_number, Access, Name};
 use crate::error::{Error, Result};
+use crate::scratch;
+
+thread_local! {
+    /// The buffer of `mq_msgsize` bytes a thread's allocating receives read
+    /// into, so that each allocates only the message it returns.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
 
 /// How [`Queue::create`] makes a queue. The defaults: the system's default size
 /// (`/proc/sys/fs/mqueue/msg_default` messages of `msgsize_default` bytes), mode 0600.
@@ -209,16 +217,21 @@ impl Queue {
         Ok(Received { len, priority })
     }
 
-    /// [`Queue::receive_into`] a buffer of `mq_msgsize` bytes that it allocates, and
-    /// returns the message: convenient where a message's cost does not matter.
+    /// [`Queue::receive_into`], returning the message in a vector of its own
+    /// length: convenient where a message's cost does not matter. The call
+    /// needs a buffer of `mq_msgsize` bytes, whatever the message's length;
+    /// that one is the thread's, kept between calls (up to 64 KiB), so a
+    /// receive allocates once, the message's bytes, as `msg`'s does.
     pub fn receive(&self) -> Result<Message> {
-        let mut data = vec![0; self.message_size];
-        let received = self.receive_into(&mut data)?;
-        data.truncate(received.len);
-        Ok(Message {
-            data,
-            priority: received.priority,
-        })
+        let size = self.message_size;
+        let kept = scratch::KEPT_BYTES;
+        let received =
+            scratch::with_scratch(&SCRATCH, size, size, kept, |buf| {
+                let received = self.receive_into(buf)?;
+                Ok((buf[..received.len].to_vec(), received.priority))
+            })?;
+        let (data, priority) = received;
+        Ok(Message { data, priority })
     }
 
     /// `mq_getattr`.

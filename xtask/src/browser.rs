@@ -30,6 +30,8 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
 use serde_json::{json, Value};
 
 type Result<T, E = String> = std::result::Result<T, E>;
@@ -738,25 +740,35 @@ impl Browser {
     }
 
     /// Opens `url` (the book with `?search=...`) and returns the links of the search
-    /// results, once there are some, or none after `SEARCH_LIMIT`.
+    /// results, once there are some, or none after `SEARCH_LIMIT`: the page itself
+    /// says when they come (a `MutationObserver`), in a promise the call awaits.
     fn search(&mut self, session: &str, url: &str) -> Result<Vec<String>> {
         let (_, errors) = self.visit(session, url, false)?;
         if !errors.is_empty() {
             return Err(format!("{url}: console: {}", errors.join("; ")));
         }
-        let results = r#"JSON.stringify([...document.querySelectorAll(
-            '#mdbook-searchresults a')].map(a => a.href))"#;
-        let deadline = Instant::now() + SEARCH_LIMIT;
-        loop {
-            let found = self.evaluate(session, results)?;
-            let found: Vec<String> =
-                serde_json::from_str(found.as_str().unwrap_or("[]"))
-                    .unwrap_or_default();
-            if !found.is_empty() || Instant::now() > deadline {
-                return Ok(found);
-            }
-            thread::sleep(Duration::from_millis(50));
-        }
+        let results = format!(
+            r#"new Promise(resolve => {{
+                const links = () => [...document.querySelectorAll(
+                    '#mdbook-searchresults a')].map(a => a.href);
+                let observer, timer;
+                const done = () => {{
+                    observer.disconnect();
+                    clearTimeout(timer);
+                    resolve(JSON.stringify(links()));
+                }};
+                observer = new MutationObserver(() => {{
+                    if (links().length) done();
+                }});
+                observer.observe(document.body, {{ childList: true, subtree: true }});
+                timer = setTimeout(done, {limit});
+                if (links().length) done();
+            }})"#,
+            limit = SEARCH_LIMIT.as_millis()
+        );
+        let found = self.evaluate(session, &results)?;
+        Ok(serde_json::from_str(found.as_str().unwrap_or("[]"))
+            .unwrap_or_default())
     }
 
     fn close(mut self) {
@@ -765,17 +777,22 @@ impl Browser {
 }
 
 impl Drop for Browser {
-    /// Chromium is ours: whatever happened, it is killed (by its pid) and reaped.
+    /// Chromium is ours: it has 5 s to end after `Browser.close` (or after its
+    /// protocol pipe closes), then it is killed by its pid; either way it is reaped
+    /// before its profile is removed.
     fn drop(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
+        let pid = Pid::from_raw(self.child.id() as i32);
+        let (ended, waited) = std::sync::mpsc::channel();
+        thread::scope(|scope| {
+            let child = &mut self.child;
+            scope.spawn(move || {
+                let _ = child.wait();
+                let _ = ended.send(());
+            });
+            if waited.recv_timeout(Duration::from_secs(5)).is_err() {
+                let _ = kill(pid, Signal::SIGKILL); // the waiting thread then returns
             }
-            thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        });
         let _ = fs::remove_dir_all(&self.profile);
     }
 }

@@ -818,13 +818,15 @@ struct Built {
     examples: Vec<(String, PathBuf)>,
 }
 
-fn build() -> Result<Built, String> {
+/// Runs `cargo SUBCOMMAND --workspace FLAG` and returns the JSON messages it
+/// printed, one per line.
+fn cargo_messages(subcommand: &str, flag: &str) -> Result<String, String> {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(cargo)
         .args([
-            "test",
+            subcommand,
             "--workspace",
-            "--no-run",
+            flag,
             "--message-format=json-render-diagnostics",
         ])
         .current_dir(root())
@@ -833,14 +835,19 @@ fn build() -> Result<Built, String> {
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !output.status.success() {
         return Err(format!(
-            "cargo test --no-run ended with {}",
+            "cargo {subcommand} {flag} ended with {}",
             output.status
         ));
     }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+fn build() -> Result<Built, String> {
+    let built = cargo_messages("test", "--no-run")?;
     let mut chapters = Vec::new();
     let mut bins = BTreeMap::new();
     let mut examples = Vec::new();
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
+    for line in built.lines() {
         let Ok(message) = serde_json::from_str::<Value>(line) else {
             continue;
         };
@@ -891,24 +898,7 @@ fn build() -> Result<Built, String> {
     chapters.sort_by(|a, b| a.package.cmp(&b.package));
     // `cargo test` builds an exercise (an example with `test = true`) as its
     // tests only: its own program comes from `cargo build --examples`.
-    let output = Command::new(env::var_os("CARGO").unwrap_or("cargo".into()))
-        .args([
-            "build",
-            "--workspace",
-            "--examples",
-            "--message-format=json-render-diagnostics",
-        ])
-        .current_dir(root())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "cargo build --examples ended with {}",
-            output.status
-        ));
-    }
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
+    for line in cargo_messages("build", "--examples")?.lines() {
         let Ok(message) = serde_json::from_str::<Value>(line) else {
             continue;
         };

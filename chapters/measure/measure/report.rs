@@ -359,10 +359,7 @@ pub fn markdown(results: &Results, machine: &Machine) -> String {
             .map(|p| {
                 format!(
                     "{}, {}, round {} ({})",
-                    match p.placement {
-                        Placement::Cross => "across cores",
-                        Placement::Same => "on one core",
-                    },
+                    p.placement.words(),
                     size_name(p.size),
                     p.round + 1,
                     time(p.median_ns)
@@ -724,10 +721,7 @@ fn summary(text: &mut String, results: &Results) {
         format!("×{low:.2} to ×{high:.2}")
     };
     for placement in results.cpus.placements() {
-        let name = match placement {
-            Placement::Cross => "across cores",
-            Placement::Same => "on one core",
-        };
+        let name = placement.words();
         let mut rows = [String::new(), String::new(), String::new()];
         for latency in [true, false] {
             let ratios = all(&safe, placement, latency);
@@ -801,10 +795,7 @@ fn summary(text: &mut String, results: &Results) {
                     missed.push(format!(
                         "{mechanism} {} {} (×{:.2})",
                         size_name(key.size),
-                        match placement {
-                            Placement::Cross => "across cores",
-                            Placement::Same => "on one core",
-                        },
+                        placement.words(),
                         r.median
                     ));
                 }
@@ -833,10 +824,7 @@ fn summary(text: &mut String, results: &Results) {
                 "- The futex ring's median round trip against the bare futex \
                  ping-pong's, {} {}: ×{:.2}.",
                 size_name(size),
-                match placement {
-                    Placement::Cross => "across cores",
-                    Placement::Same => "on one core",
-                },
+                placement.words(),
                 quantile(ring, 0.5) / quantile(bare, 0.5)
             );
         }

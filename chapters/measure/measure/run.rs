@@ -57,6 +57,16 @@ pub enum Placement {
     Same,
 }
 
+impl Placement {
+    /// How the report and the progress bar say it.
+    pub fn words(self) -> &'static str {
+        match self {
+            Placement::Cross => "across cores",
+            Placement::Same => "on one core",
+        }
+    }
+}
+
 /// The CPUs this process may use, in order (what `taskset` allowed).
 pub fn allowed_cpus() -> Vec<usize> {
     let set = nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0))
@@ -220,6 +230,14 @@ pub fn socket_form_rounds(plan: &Plan) -> usize {
     form_rounds(plan, ORDERS_OF_THREE)
 }
 
+/// The sizes of [`FORM_SIZES`] that a message queue takes here (`msgmax`).
+fn msg_form_sizes(limits: &Limits) -> Vec<usize> {
+    FORM_SIZES
+        .into_iter()
+        .filter(|&size| size <= limits.msgmax)
+        .collect()
+}
+
 /// The rounds of the message-queue forms.
 pub fn msg_form_rounds(plan: &Plan) -> usize {
     form_rounds(plan, ORDERS)
@@ -339,9 +357,7 @@ pub fn measure(
         results: &mut results,
         bar: &bar,
     };
-    let msgmax = forms.results.limits.msgmax;
-    let sizes: Vec<usize> =
-        FORM_SIZES.into_iter().filter(|&s| s <= msgmax).collect();
+    let sizes = msg_form_sizes(&forms.results.limits);
     forms.measure(&plan, &FORMS, &sizes, ORDERS)?;
     forms.measure(&plan, &SOCKET_FORMS, &SIZES, ORDERS_OF_THREE)?;
     bar.finish_and_clear();
@@ -371,7 +387,7 @@ fn count_slices(
         }
     }
     slices * plan.rounds
-        + FORMS.len() * FORM_SIZES.len() * msg_form_rounds(plan)
+        + FORMS.len() * msg_form_sizes(limits).len() * msg_form_rounds(plan)
         + SOCKET_FORMS.len() * SIZES.len() * socket_form_rounds(plan)
 }
 
@@ -455,10 +471,7 @@ impl Block<'_> {
             // ANCHOR_END: turns
             bar.set_message(format!(
                 "{}, {} bytes, round {} of {}",
-                match self.placement {
-                    Placement::Cross => "across cores",
-                    Placement::Same => "on one core",
-                },
+                self.placement.words(),
                 self.size,
                 round + 1,
                 plan.rounds
